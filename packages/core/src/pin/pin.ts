@@ -49,9 +49,12 @@ export class Pin {
     }
     const trimmed = text.trim();
     let body: string;
-    if (trimmed.startsWith('sha256//')) body = trimmed.slice('sha256//'.length);
-    else if (trimmed.startsWith('sha256/')) body = trimmed.slice('sha256/'.length);
-    else if (!BASE64.test(trimmed) && /^(sha|md|blake|sha3-?)\d*\/\/?/i.test(trimmed)) {
+    if (trimmed.startsWith('sha256/')) {
+      // `sha256//X` is curl's form, but a canonical pin whose base64 starts with `/` reads the
+      // same way; the length of what follows tells them apart.
+      body = trimmed.slice('sha256/'.length);
+      if (!BASE64.test(body) && body.startsWith('/')) body = body.slice(1);
+    } else if (!BASE64.test(trimmed) && /^(sha|md|blake|sha3-?)\d*\/\/?/i.test(trimmed)) {
       const algorithm = trimmed.slice(0, trimmed.indexOf('/'));
       throw new QrpinError(
         'ERR_PIN_INVALID',
