@@ -1,3 +1,16 @@
 export { QrpinError, describeInput } from './errors/qrpin-error.ts';
 export type { QrpinErrorCode, QrpinErrorOptions, SourcePosition } from './errors/qrpin-error.ts';
 export { Pin } from './pin/pin.ts';
+export { HostPattern } from './host/pattern.ts';
+export type { HostPatternKind } from './host/pattern.ts';
+export { normalizeHostname } from './host/normalize.ts';
+export type {
+  DestinationKind,
+  Manifest,
+  ManifestDestination,
+  ManifestHost,
+  ManifestPath,
+  ManifestSigningKey,
+  PinMode,
+} from './manifest/model.ts';
+export type { Policy, PolicyHost } from './policy/model.ts';
