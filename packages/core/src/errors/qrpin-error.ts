@@ -17,6 +17,7 @@ export type QrpinErrorCode =
   | 'ERR_PIN_INVALID'
   | 'ERR_KEY_INVALID'
   | 'ERR_KEY_UNSUPPORTED'
+  | 'ERR_KEY_ENCRYPTED'
   | 'ERR_PEM_INVALID'
   | 'ERR_DER_INVALID'
   | 'ERR_CSR_INVALID'
