@@ -14,3 +14,10 @@ export type {
   PinMode,
 } from './manifest/model.ts';
 export type { Policy, PolicyHost } from './policy/model.ts';
+export { issueCertificate, createCertificateRequest } from './x509/issue.ts';
+export type {
+  CertificateIssuer,
+  CertificateRequestOptions,
+  DistinguishedName,
+  IssueCertificateOptions,
+} from './x509/issue.ts';
