@@ -1,3 +1,6 @@
 #!/usr/bin/env node
-// Placeholder entry: the command table lands with the CLI.
-process.stdout.write('qrpin\n');
+// Entry point of the `qrpin` command.
+import { processContext } from './lib/context.ts';
+import { runCli } from './run.ts';
+
+process.exitCode = await runCli(process.argv.slice(2), processContext());

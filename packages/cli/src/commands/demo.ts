@@ -1,0 +1,182 @@
+// qrpin demo: the whole story on loopback with no configuration and no network.
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  compilePolicy,
+  computePins,
+  createCertificateRequest,
+  describeCertificate,
+  emit,
+  emitTargets,
+  lintManifest,
+  parseManifest,
+  QrpinError,
+} from '@qrpin/core';
+import { EXIT, flag, stringOption, type Command } from '../lib/command.ts';
+import { writeUserFile } from '../lib/files.ts';
+import { generateKeyPair } from '../lib/keys.ts';
+import { fetchChain } from '../lib/tls-fetch.ts';
+import { styleFor } from '../lib/style.ts';
+import { startDemoWorld, type DemoWorld } from '../demo/world.ts';
+import { demoManifest } from '../demo/manifest.ts';
+import { formatFindings } from './lint.ts';
+
+const DEMO_HOSTS = [
+  { host: 'promo.demo.qrpin.test', keyType: 'ec-p256', body: 'Spring promo: 20% off with this QR code.' },
+  { host: 'api.demo.qrpin.test', keyType: 'rsa-2048', body: 'Loyalty API.' },
+] as const;
+
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'run the whole story on loopback: local CA, TLS destinations, pins, backup keys, lint, emit',
+  usage: 'demo [--dir dir] [--serve]',
+  optionHelp: [
+    '--dir <dir>  where to write the demo files (default: a new folder under the system temp dir)',
+    '--serve      keep the demo servers running until Ctrl-C, to try the emitted configs by hand',
+  ],
+  examples: ['qrpin demo', 'qrpin demo --dir ./demo --serve'],
+  options: { dir: { type: 'string' }, serve: { type: 'boolean' } },
+  positionals: [0, 0],
+  async run(args, ctx) {
+    const style = styleFor(ctx);
+    const out = ctx.stdout;
+    const now = ctx.now();
+    const dirOption = stringOption(args, 'dir');
+    const dir =
+      dirOption === undefined ? mkdtempSync(join(tmpdir(), 'qrpin-demo-')) : resolve(ctx.cwd, dirOption);
+    mkdirSync(join(dir, 'keys'), { recursive: true, mode: 0o700 });
+    mkdirSync(join(dir, 'config'), { recursive: true });
+
+    const step = (n: number, title: string): void => out.write(`\n${style.bold(`${n}. ${title}`)}\n`);
+    out.write(`${style.bold('qrpin demo')} — a QR campaign whose journey stays bound to its real servers\n`);
+    out.write(`files: ${dir}\n`);
+
+    step(1, 'Local CA and TLS destinations on loopback');
+    const world: DemoWorld = await startDemoWorld(DEMO_HOSTS, now);
+    try {
+      writeFileSync(join(dir, 'demo-ca.pem'), world.caPem);
+      for (const s of world.servers) {
+        out.write(`   https://${s.host}:${s.port}/  (127.0.0.1, ${s.keyType} leaf under the demo CA)\n`);
+      }
+
+      step(2, 'Fetch each served chain and compute its pins (qrpin pins fetch)');
+      const served = new Map<string, { leafPin: string; caPin: string }>();
+      for (const s of world.servers) {
+        const chain = await fetchChain({
+          host: s.host,
+          port: s.port,
+          connectAddress: '127.0.0.1',
+          ca: world.caPem,
+        });
+        if (!chain.validated) {
+          throw new QrpinError(
+            'ERR_FETCH_FAILED',
+            `demo server ${s.host} did not validate: ${chain.validationError ?? ''}`,
+          );
+        }
+        const summaries = chain.served.map((c) => describeCertificate(c, now));
+        const caPin = computePins(world.caPem)[0]?.pin.toString() ?? '';
+        const leaf = summaries[0];
+        if (leaf === undefined)
+          throw new QrpinError('ERR_FETCH_FAILED', `demo server ${s.host} served no certificate`);
+        served.set(s.host, { leafPin: leaf.pin.toString(), caPin });
+        out.write(`   ${s.host}: validation ${style.green('OK')}\n`);
+        out.write(
+          `     leaf ${leaf.keyDescription}, expires in ${leaf.daysToExpiry} days  ${leaf.pin.toString()}\n`,
+        );
+        out.write(
+          `     CA   ${computePins(world.caPem)[0]?.keyDescription ?? ''}                     ${caPin}\n`,
+        );
+      }
+
+      step(3, 'Generate an offline backup key per host (qrpin keys backup)');
+      const backups = new Map<string, string>();
+      for (const s of world.servers) {
+        const pair = generateKeyPair('ec-p256');
+        const keyFile = join('keys', `backup-${s.host}.key`);
+        const csrFile = join('keys', `backup-${s.host}.csr`);
+        writeUserFile(dir, keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, {
+          secret: true,
+          overwrite: true,
+        });
+        const csr = createCertificateRequest({
+          subject: { commonName: s.host },
+          ...pair,
+          dnsNames: [s.host],
+        });
+        writeUserFile(dir, csrFile, csr, { overwrite: true });
+        const pin = computePins(csr)[0]?.pin.toString() ?? '';
+        backups.set(s.host, pin);
+        out.write(
+          `   ${s.host}: backup pin ${pin}\n     private key ${keyFile} (0600, never printed), CSR ${csrFile}\n`,
+        );
+      }
+
+      step(4, 'Write the campaign manifest (qrpin.yaml)');
+      const ports = Object.fromEntries(world.servers.map((s) => [s.host, s.port]));
+      const text = demoManifest({
+        promo: { host: DEMO_HOSTS[0].host, port: ports[DEMO_HOSTS[0].host] ?? 0 },
+        api: { host: DEMO_HOSTS[1].host, port: ports[DEMO_HOSTS[1].host] ?? 0 },
+        pins: served,
+        backups,
+        expires: new Date(now.getTime() + 180 * 86_400_000).toISOString().slice(0, 10),
+      });
+      const manifestFile = join(dir, 'qrpin.yaml');
+      writeFileSync(manifestFile, text);
+      const parsed = parseManifest(text, { file: 'qrpin.yaml' });
+      out.write(
+        `   ${parsed.manifest.destinations.length} QR destinations, ${parsed.manifest.hosts.length} pinned hosts → ${manifestFile}\n`,
+      );
+
+      step(5, 'Lint the manifest (qrpin lint)');
+      const findings = lintManifest(parsed.manifest, { now });
+      const failing = findings.filter((f) => f.severity !== 'info');
+      out.write(
+        findings.length === 0
+          ? `   ${style.green('clean')}: two pins per host, a backup pin held offline, an expiry, https everywhere\n`
+          : formatFindings(findings, (f) => `   qrpin.yaml:${parsed.locate(f.path)?.line ?? '?'}`, style),
+      );
+
+      step(6, 'Emit every platform’s config (qrpin emit)');
+      const policy = compilePolicy(parsed.manifest);
+      for (const { target } of emitTargets) {
+        const result = emit(target, policy);
+        writeFileSync(join(dir, 'config', result.filename), result.content);
+        const warn =
+          result.warnings.length === 0 ? '' : style.yellow(`, ${result.warnings.length} warning(s)`);
+        out.write(
+          `   ${target.padEnd(14)} config/${result.filename}  (requires ${result.requires.join('; ')}${warn})\n`,
+        );
+      }
+
+      step(7, 'What to look at');
+      const promo = world.servers[0];
+      const curlPins = [served.get(promo?.host ?? ''), backups.get(promo?.host ?? '')]
+        .flatMap((v) => (v === undefined ? [] : typeof v === 'string' ? [v] : [v.leafPin, v.caPin]))
+        .map((p) => p.replace('sha256/', 'sha256//'))
+        .join(';');
+      out.write(
+        [
+          `   - ${manifestFile}: what each QR code encodes and how each host is pinned`,
+          `   - ${join(dir, 'config')}: the same policy for OkHttp, Android NSC, iOS ATS, TrustKit, React Native, curl, Node`,
+          `   - every host carries a backup pin whose private key sits in keys/ — ship it before you need it`,
+          flag(args, 'serve')
+            ? `   - try it: curl --cacert ${join(dir, 'demo-ca.pem')} --resolve ${promo?.host}:${promo?.port}:127.0.0.1 --pinnedpubkey '${curlPins}' https://${promo?.host}:${promo?.port}/spring`
+            : '   - run "qrpin demo --serve" to keep the servers up and try the emitted configs by hand',
+          '',
+        ].join('\n'),
+      );
+      if (flag(args, 'serve')) {
+        out.write('serving; press Ctrl-C to stop\n');
+        await new Promise<void>((resolveWait) => {
+          process.once('SIGINT', () => resolveWait());
+          process.once('SIGTERM', () => resolveWait());
+        });
+      }
+      return failing.length > 0 ? EXIT.findings : EXIT.ok;
+    } finally {
+      await world.close();
+    }
+  },
+};

@@ -1,0 +1,21 @@
+// Every command of the CLI, in the order `qrpin --help` lists them.
+import type { Command } from '../lib/command.ts';
+import { demoCommand } from './demo.ts';
+import { initCommand } from './init.ts';
+import { pinsFromCommand } from './pins-from.ts';
+import { pinsFetchCommand } from './pins-fetch.ts';
+import { keysBackupCommand } from './keys-backup.ts';
+import { lintCommand } from './lint.ts';
+import { emitCommand } from './emit.ts';
+import { schemaCommand } from './schema.ts';
+
+export const commands: readonly Command[] = [
+  demoCommand,
+  initCommand,
+  pinsFromCommand,
+  pinsFetchCommand,
+  keysBackupCommand,
+  lintCommand,
+  emitCommand,
+  schemaCommand,
+];
