@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite: types, lint, formatting, and every test (with the real peers:
-# openssl, curl, OkHttp via javac/java, xmllint, qrencode/zbarimg). .ci/run installs the peers.
+# openssl, curl, OkHttp via javac/java, xmllint, python3), installed from Debian when missing.
 set -euo pipefail
 # shellcheck source=scripts/runtime.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/runtime.sh"
+# shellcheck source=scripts/peers.sh
+. "$QRPIN_ROOT/scripts/peers.sh"
+qrpin_ensure_peers
 qrpin_ensure_node
 qrpin_ensure_deps
 cd "$QRPIN_ROOT"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the real test peers from Debian's packages when they are missing:
+# openssl, curl, Java 17 with OkHttp, xmllint, python3. Sourced by scripts/test.sh and .ci/run.
+
+QRPIN_PEER_PACKAGES=(openssl curl openjdk-17-jdk-headless libokhttp-java libxml2-utils python3)
+
+qrpin_ensure_peers() {
+  local missing=() p
+  for p in "${QRPIN_PEER_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo=(sudo); else
+      echo "qrpin: the tests need these Debian packages: ${missing[*]}" >&2
+      echo "       install them with: sudo apt-get install -y ${missing[*]}" >&2
+      return 1
+    fi
+  fi
+  echo "== apt-get install ${missing[*]}" >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
