@@ -21,3 +21,8 @@ export type {
   DistinguishedName,
   IssueCertificateOptions,
 } from './x509/issue.ts';
+export { computePins, MAX_PIN_INPUT_BYTES } from './pin/compute.ts';
+export type { ComputedPin, ComputePinsOptions, PinSource } from './pin/compute.ts';
+export type { PinKeyType } from './pin/key.ts';
+export { describeCertificate } from './pin/inspect.ts';
+export type { CertificateSummary } from './pin/inspect.ts';
