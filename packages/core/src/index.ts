@@ -26,3 +26,15 @@ export type { ComputedPin, ComputePinsOptions, PinSource } from './pin/compute.t
 export type { PinKeyType } from './pin/key.ts';
 export { describeCertificate } from './pin/inspect.ts';
 export type { CertificateSummary } from './pin/inspect.ts';
+export { compilePolicy } from './policy/compile.ts';
+export { emit, emitTargets } from './emit/emit.ts';
+export { emitCurlPins } from './emit/curl.ts';
+export { parseClientPolicy, CLIENT_POLICY_FORMAT, CLIENT_POLICY_VERSION } from './emit/client-policy.ts';
+export type {
+  EmitOptions,
+  EmitResult,
+  EmitTarget,
+  EmitTargetInfo,
+  EmitWarning,
+  EmitWarningCode,
+} from './emit/types.ts';
