@@ -7,7 +7,7 @@ export const EXIT = { ok: 0, findings: 1, usage: 2, internal: 3 } as const;
 
 /** Parsed arguments of one command. */
 export interface CommandArgs {
-  readonly values: Readonly<Record<string, string | boolean | string[] | undefined>>;
+  readonly values: Readonly<Record<string, string | boolean | Array<string | boolean> | undefined>>;
   readonly positionals: readonly string[];
 }
 
