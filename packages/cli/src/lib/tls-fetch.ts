@@ -84,7 +84,7 @@ export async function fetchChain(options: FetchChainOptions): Promise<FetchedCha
     const served = servedChain(socket);
     let validationError: string | undefined;
     if (!socket.authorized) {
-      validationError = String(socket.authorizationError ?? 'unknown validation error');
+      validationError = describeValidationError(String(socket.authorizationError ?? 'unknown'), servername);
     } else {
       const leaf = served[0];
       const hostError = leaf === undefined ? 'no certificate' : hostMismatch(leaf, servername);
@@ -124,6 +124,23 @@ function servedChain(socket: TLSSocket): X509Certificate[] {
 function hostMismatch(leaf: X509Certificate, servername: string): string | undefined {
   const ok = /^[\d.]+$/.test(servername) ? leaf.checkIP(servername) : leaf.checkHost(servername);
   return ok === undefined ? `the certificate is not valid for ${servername}` : undefined;
+}
+
+const VALIDATION_ERRORS: Record<string, string> = {
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the chain does not lead to a trusted CA',
+  UNABLE_TO_GET_ISSUER_CERT: 'the chain does not lead to a trusted CA',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the chain does not lead to a trusted CA (intermediate missing?)',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the chain ends in a self-signed root that is not trusted',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the server presents a self-signed certificate that is not trusted',
+  CERT_HAS_EXPIRED: 'a certificate of the chain has expired',
+  CERT_NOT_YET_VALID: 'a certificate of the chain is not valid yet',
+};
+
+function describeValidationError(code: string, servername: string): string {
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `the certificate is not valid for ${servername} (${code})`;
+  const text = VALIDATION_ERRORS[code];
+  return text === undefined ? code : `${text} (${code})`;
 }
 
 function describeSocketError(err: NodeJS.ErrnoException): string {
