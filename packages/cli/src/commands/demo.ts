@@ -82,12 +82,11 @@ export const demoCommand: Command = {
           throw new QrpinError('ERR_FETCH_FAILED', `demo server ${s.host} served no certificate`);
         served.set(s.host, { leafPin: leaf.pin.toString(), caPin });
         out.write(`   ${s.host}: validation ${style.green('OK')}\n`);
+        const caKey = computePins(world.caPem)[0]?.keyDescription ?? '';
         out.write(
-          `     leaf ${leaf.keyDescription}, expires in ${leaf.daysToExpiry} days  ${leaf.pin.toString()}\n`,
+          `     leaf  ${leaf.pin.toString()}  ${leaf.keyDescription}, expires in ${leaf.daysToExpiry} days\n`,
         );
-        out.write(
-          `     CA   ${computePins(world.caPem)[0]?.keyDescription ?? ''}                     ${caPin}\n`,
-        );
+        out.write(`     CA    ${caPin}  ${caKey}, the demo root\n`);
       }
 
       step(3, 'Generate an offline backup key per host (qrpin keys backup)');
@@ -148,6 +147,8 @@ export const demoCommand: Command = {
         out.write(
           `   ${target.padEnd(14)} config/${result.filename}  (requires ${result.requires.join('; ')}${warn})\n`,
         );
+        for (const w of uniqueMessages(result.warnings))
+          out.write(`   ${''.padEnd(14)} ${style.yellow('!')} ${w}\n`);
       }
 
       step(7, 'What to look at');
@@ -180,3 +181,16 @@ export const demoCommand: Command = {
     }
   },
 };
+
+/** Warnings that differ only by host are shown once, naming how many hosts. */
+function uniqueMessages(warnings: ReadonlyArray<{ host: string; code: string; message: string }>): string[] {
+  const byCode = new Map<string, { hosts: string[]; message: string }>();
+  for (const w of warnings) {
+    const entry = byCode.get(w.code) ?? { hosts: [], message: w.message };
+    entry.hosts.push(w.host);
+    byCode.set(w.code, entry);
+  }
+  return [...byCode.values()].map(({ hosts, message }) =>
+    hosts.length === 1 ? `${hosts[0]}: ${message}` : `${hosts.length} hosts: ${message}`,
+  );
+}
