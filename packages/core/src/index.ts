@@ -38,3 +38,14 @@ export type {
   EmitWarning,
   EmitWarningCode,
 } from './emit/types.ts';
+export { parseManifest } from './manifest/parse.ts';
+export type { ParsedManifest, ParseManifestOptions } from './manifest/parse.ts';
+export { ManifestError, formatManifestPath } from './manifest/error.ts';
+export type { ManifestErrorCode, ManifestIssue } from './manifest/error.ts';
+export { manifestLimits } from './manifest/limits.ts';
+export { manifestJsonSchema, MANIFEST_SCHEMA_ID } from './manifest/json-schema.ts';
+export { starterManifest } from './manifest/starter.ts';
+export { lintManifest } from './lint/lint.ts';
+export type { LintOptions } from './lint/lint.ts';
+export { lintRules } from './lint/rules.ts';
+export type { LintFinding, LintRuleInfo, LintSeverity } from './lint/finding.ts';
