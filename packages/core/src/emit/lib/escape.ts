@@ -44,73 +44,59 @@ export function xmlText(text: string): string {
     .replaceAll("'", '&apos;');
 }
 
+/** How one language writes a string literal. */
+interface LiteralStyle {
+  readonly quote: '"' | "'";
+  /** Characters escaped by a backslash beyond the quote and the backslash (Kotlin's `$`). */
+  readonly alsoEscape?: string;
+  /** The escape of a control or non-ASCII character. */
+  readonly escape: (ch: string, cp: number) => string;
+  /** Which characters go through `escape` (default: controls and everything above `~`). */
+  readonly needsEscape?: (cp: number) => boolean;
+}
+
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function literal(text: string, style: LiteralStyle): string {
+  const needsEscape = style.needsEscape ?? ((cp: number) => cp < 0x20 || cp > 0x7e);
+  let out = style.quote;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) as number;
+    if (ch === style.quote || ch === '\\' || style.alsoEscape?.includes(ch) === true) out += `\\${ch}`;
+    else if (SHORT_ESCAPES[ch] !== undefined) out += SHORT_ESCAPES[ch];
+    else if (needsEscape(cp)) out += style.escape(ch, cp);
+    else out += ch;
+  }
+  return `${out}${style.quote}`;
+}
+
+const utf16Escape = (ch: string): string => utf16Escapes(ch, (unit) => `\\u${hex4(unit)}`);
+
 /**
  * A Java string literal. Line breaks and controls become `\n`-style or octal escapes, never
  * `\u000a`: javac turns Unicode escapes into raw characters before it reads the literal.
  */
 export function javaString(text: string): string {
-  let out = '"';
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) as number;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (cp < 0x20 || cp === 0x7f) out += `\\${cp.toString(8).padStart(3, '0')}`;
-    else if (cp > 0x7e) out += utf16Escapes(ch, (unit) => `\\u${hex4(unit)}`);
-    else out += ch;
-  }
-  return `${out}"`;
+  return literal(text, {
+    quote: '"',
+    needsEscape: (cp) => cp < 0x20 || cp >= 0x7f,
+    escape: (ch, cp) => (cp < 0x20 || cp === 0x7f ? `\\${cp.toString(8).padStart(3, '0')}` : utf16Escape(ch)),
+  });
 }
 
 /** A Kotlin string literal (`$` escaped so nothing is interpolated). */
 export function kotlinString(text: string): string {
-  let out = '"';
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) as number;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '$') out += '\\$';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (cp < 0x20 || cp > 0x7e) out += utf16Escapes(ch, (unit) => `\\u${hex4(unit)}`);
-    else out += ch;
-  }
-  return `${out}"`;
+  return literal(text, { quote: '"', alsoEscape: '$', escape: utf16Escape });
 }
 
 /** A Swift string literal (a backslash is escaped, so `\(…)` cannot interpolate). */
 export function swiftString(text: string): string {
-  let out = '"';
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) as number;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (cp < 0x20 || cp > 0x7e) out += `\\u{${cp.toString(16).toUpperCase()}}`;
-    else out += ch;
-  }
-  return `${out}"`;
+  return literal(text, { quote: '"', escape: (_ch, cp) => `\\u{${cp.toString(16).toUpperCase()}}` });
 }
 
 /** A single-quoted JavaScript / TypeScript string literal (line separators escaped too). */
 export function jsString(text: string): string {
-  let out = "'";
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) as number;
-    if (ch === "'") out += "\\'";
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (cp < 0x20 || cp > 0x7e) out += utf16Escapes(ch, (unit) => `\\u${hex4(unit)}`);
-    else out += ch;
-  }
-  return `${out}'`;
+  return literal(text, { quote: "'", escape: utf16Escape });
 }
 
 /** A POSIX shell word in single quotes; a quote inside becomes `'\''`. */
