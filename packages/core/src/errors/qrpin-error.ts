@@ -34,7 +34,10 @@ export type QrpinErrorCode =
   | 'ERR_FETCH_FAILED'
   | 'ERR_FILE_READ'
   | 'ERR_FILE_EXISTS'
-  | 'ERR_USAGE';
+  | 'ERR_USAGE'
+  | 'ERR_PIN_MISMATCH'
+  | 'ERR_DISPATCHER_OPTIONS'
+  | 'ERR_PROXY_CONNECT';
 
 /** Where in a source file a problem sits (1-based line and column). */
 export interface SourcePosition {
