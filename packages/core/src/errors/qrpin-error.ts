@@ -37,7 +37,9 @@ export type QrpinErrorCode =
   | 'ERR_USAGE'
   | 'ERR_PIN_MISMATCH'
   | 'ERR_DISPATCHER_OPTIONS'
-  | 'ERR_PROXY_CONNECT';
+  | 'ERR_PROXY_CONNECT'
+  | 'ERR_JOURNEY_PRIVATE_ADDRESS'
+  | 'ERR_JOURNEY_OPTIONS';
 
 /** Where in a source file a problem sits (1-based line and column). */
 export interface SourcePosition {
