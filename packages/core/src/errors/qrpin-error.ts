@@ -39,7 +39,9 @@ export type QrpinErrorCode =
   | 'ERR_DISPATCHER_OPTIONS'
   | 'ERR_PROXY_CONNECT'
   | 'ERR_JOURNEY_PRIVATE_ADDRESS'
-  | 'ERR_JOURNEY_OPTIONS';
+  | 'ERR_JOURNEY_OPTIONS'
+  | 'ERR_QR_PAYLOAD_REFUSED'
+  | 'ERR_QR_PAYLOAD_TOO_LARGE';
 
 /** Where in a source file a problem sits (1-based line and column). */
 export interface SourcePosition {
