@@ -1,1 +1,10 @@
-export {};
+export { PinnedAgent, createPinnedDispatcher } from './dispatcher/pinned-agent.ts';
+export type { PinnedConnectOptions, PinnedDispatcherOptions } from './dispatcher/pinned-agent.ts';
+export { PinMismatchError } from './errors/pin-mismatch-error.ts';
+export { formatPinFailure } from './pin/report.ts';
+export type { PinFailureReport, PinFailureFacts } from './pin/report.ts';
+export type { ChainCertificate } from './pin/chain.ts';
+export { policyFromPins } from './policy/from-pins.ts';
+export type { PinMap, PolicyFromPinsOptions } from './policy/from-pins.ts';
+export type { PolicyInput } from './policy/rules.ts';
+export type { ProxyEnvironment, ProxyOptions } from './proxy/route.ts';
