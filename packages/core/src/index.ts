@@ -49,3 +49,31 @@ export { lintManifest } from './lint/lint.ts';
 export type { LintOptions } from './lint/lint.ts';
 export { lintRules } from './lint/rules.ts';
 export type { LintFinding, LintRuleInfo, LintSeverity } from './lint/finding.ts';
+export { parseQrPayload } from './qr/parse.ts';
+export { QrPayloadError } from './qr/error.ts';
+export type { QrPayloadErrorCode, QrPayloadRefusal } from './qr/error.ts';
+export { qrFindingCodes } from './qr/findings.ts';
+export type { QrFindingCode, QrFindingInfo } from './qr/findings.ts';
+export { qrPayloadLimits } from './qr/limits.ts';
+export type {
+  QrAndroidIntentPayload,
+  QrContact,
+  QrDeepLinkPayload,
+  QrFinding,
+  QrFindingSeverity,
+  QrGeoPayload,
+  QrHostType,
+  QrMailtoPayload,
+  QrMecardPayload,
+  QrOtpauthPayload,
+  QrPayload,
+  QrPayloadKind,
+  QrPayloadOptions,
+  QrSmsPayload,
+  QrTelPayload,
+  QrTextPayload,
+  QrUrlPayload,
+  QrVcardPayload,
+  QrWifiPayload,
+  QrWifiSecurity,
+} from './qr/types.ts';

@@ -21,15 +21,29 @@ import { styleFor } from '../lib/style.ts';
 import { startDemoWorld, type DemoWorld } from '../demo/world.ts';
 import { demoManifest } from '../demo/manifest.ts';
 import { formatFindings } from './lint.ts';
+import { formatVerdicts } from './mitm-test.ts';
+import { runMitmTest } from '../mitm/run.ts';
+import { inventoryOf } from '../lib/inventory.ts';
+import { resolveJourney } from '@qrpin/client';
+import type { LookupAddress } from 'node:dns';
+import type { LookupOptions } from 'node:dns';
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
 
 const DEMO_HOSTS = [
-  { host: 'promo.demo.qrpin.test', keyType: 'ec-p256', body: 'Spring promo: 20% off with this QR code.' },
+  {
+    host: 'promo.demo.qrpin.test',
+    keyType: 'ec-p256',
+    body: 'Spring promo: 20% off with this QR code.',
+    redirects: { '/spring': '/spring/landing' },
+  },
   { host: 'api.demo.qrpin.test', keyType: 'rsa-2048', body: 'Loyalty API.' },
 ] as const;
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'run the whole story on loopback: local CA, TLS destinations, pins, backup keys, lint, emit',
+  summary:
+    'the whole story on loopback: CA, TLS destinations, pins, backup keys, lint, emit, journeys, interception',
   usage: 'demo [--dir dir] [--serve]',
   optionHelp: [
     '--dir <dir>  where to write the demo files (default: a new folder under the system temp dir)',
@@ -151,7 +165,46 @@ export const demoCommand: Command = {
           out.write(`   ${''.padEnd(14)} ${style.yellow('!')} ${w}\n`);
       }
 
-      step(7, 'What to look at');
+      step(7, 'Follow each QR code through the pinned client (qrpin open)');
+      const lookup = (_host: string, opts: LookupOptions, cb: LookupCallback): void => {
+        if (opts.all === true)
+          (cb as unknown as (e: null, a: LookupAddress[]) => void)(null, [
+            { address: '127.0.0.1', family: 4 },
+          ]);
+        else cb(null, '127.0.0.1', 4);
+      };
+      for (const destination of parsed.manifest.destinations) {
+        const result = await resolveJourney(destination.payload, {
+          policy,
+          inventory: inventoryOf(parsed.manifest.destinations),
+          fallbackUrl: destination.fallback,
+          connect: { ca: world.caPem, lookup },
+          allowPrivateAddresses: true, // the demo's servers live on loopback
+          destination: destination.id,
+          campaign: destination.campaign,
+        });
+        const path = result.hops.map((h) => `${h.status ?? '---'} ${h.url} (pin ${h.pin})`).join(' → ');
+        const verdict = result.outcome === 'complete' ? style.green('complete') : style.red(result.outcome);
+        out.write(`   ${destination.id}: ${verdict}  ${path}\n`);
+      }
+
+      step(8, 'Intercept every destination with a rogue CA (qrpin mitm-test)');
+      const verdicts = await runMitmTest({
+        manifest: parsed.manifest,
+        modes: ['untrusted', 'trusted'],
+        upstreamCa: world.caPem,
+        resolve: () => '127.0.0.1',
+        now,
+      });
+      out.write(
+        formatVerdicts(verdicts, ctx)
+          .split('\n')
+          .map((l) => (l === '' ? l : `   ${l}`))
+          .join('\n'),
+      );
+      const intercepted = verdicts.some((v) => v.pinned && v.intercepted);
+
+      step(9, 'What to look at');
       const promo = world.servers[0];
       const curlPins = [served.get(promo?.host ?? ''), backups.get(promo?.host ?? '')]
         .flatMap((v) => (v === undefined ? [] : typeof v === 'string' ? [v] : [v.leafPin, v.caPin]))
@@ -163,7 +216,7 @@ export const demoCommand: Command = {
           `   - ${join(dir, 'config')}: the same policy for OkHttp, Android NSC, iOS ATS, TrustKit, React Native, curl, Node`,
           `   - every host carries a backup pin whose private key sits in keys/ — ship it before you need it`,
           flag(args, 'serve')
-            ? `   - try it: curl --cacert ${join(dir, 'demo-ca.pem')} --resolve ${promo?.host}:${promo?.port}:127.0.0.1 --pinnedpubkey '${curlPins}' https://${promo?.host}:${promo?.port}/spring`
+            ? `   - try it: curl -L --cacert ${join(dir, 'demo-ca.pem')} --resolve ${promo?.host}:${promo?.port}:127.0.0.1 --pinnedpubkey '${curlPins}' https://${promo?.host}:${promo?.port}/spring`
             : '   - run "qrpin demo --serve" to keep the servers up and try the emitted configs by hand',
           '',
         ].join('\n'),
@@ -175,7 +228,7 @@ export const demoCommand: Command = {
           process.once('SIGTERM', () => resolveWait());
         });
       }
-      return failing.length > 0 ? EXIT.findings : EXIT.ok;
+      return failing.length > 0 || intercepted ? EXIT.findings : EXIT.ok;
     } finally {
       await world.close();
     }

@@ -8,6 +8,8 @@ import { keysBackupCommand } from './keys-backup.ts';
 import { lintCommand } from './lint.ts';
 import { emitCommand } from './emit.ts';
 import { schemaCommand } from './schema.ts';
+import { openCommand } from './open.ts';
+import { mitmTestCommand } from './mitm-test.ts';
 
 export const commands: readonly Command[] = [
   demoCommand,
@@ -18,4 +20,6 @@ export const commands: readonly Command[] = [
   lintCommand,
   emitCommand,
   schemaCommand,
+  openCommand,
+  mitmTestCommand,
 ];

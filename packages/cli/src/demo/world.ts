@@ -29,7 +29,12 @@ const DAY = 86_400_000;
 
 /** Creates the CA, issues a leaf per host, and starts an HTTPS server per host on 127.0.0.1. */
 export async function startDemoWorld(
-  hosts: ReadonlyArray<{ host: string; keyType: string; body: string }>,
+  hosts: ReadonlyArray<{
+    host: string;
+    keyType: string;
+    body: string;
+    redirects?: Readonly<Record<string, string>>;
+  }>,
   now: Date,
 ): Promise<DemoWorld> {
   const caKeys = generateKeyPair('ec-p256');
@@ -46,7 +51,7 @@ export async function startDemoWorld(
   const issuer: CertificateIssuer = { subject: caName, ...caKeys };
   const servers: DemoServer[] = [];
   try {
-    for (const { host, keyType, body } of hosts) {
+    for (const { host, keyType, body, redirects } of hosts) {
       const keys = generateKeyPair(keyType);
       const certPem = issueCertificate({
         subject: { commonName: host },
@@ -60,6 +65,11 @@ export async function startDemoWorld(
       const server = createServer(
         { cert: certPem, key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }) },
         (req, res) => {
+          const target = redirects?.[(req.url ?? '/').split('?')[0] ?? '/'];
+          if (target !== undefined) {
+            res.writeHead(302, { location: target }).end();
+            return;
+          }
           res.setHeader('content-type', 'text/html; charset=utf-8');
           res.setHeader('strict-transport-security', 'max-age=31536000');
           res.end(

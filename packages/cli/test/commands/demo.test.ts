@@ -24,12 +24,30 @@ describe('qrpin demo', () => {
       '4. Write',
       '5. Lint',
       '6. Emit',
-      '7. What to look at',
+      '7. Follow each QR code',
+      '8. Intercept every destination',
+      '9. What to look at',
     ]) {
       assert.ok(r.stdout.includes(step), step);
     }
     assert.match(r.stdout, /promo\.demo\.qrpin\.test: validation OK/);
     assert.match(r.stdout, /clean/);
+    assert.match(
+      r.stdout,
+      /spring-poster: complete {2}302 https:\/\/promo\.demo\.qrpin\.test:\d+\/spring \(pin pass\) → 200 /,
+    );
+    assert.match(r.stdout, /spring-app-offer: complete/);
+    for (const id of ['spring-poster', 'spring-app-offer', 'loyalty-checkin']) {
+      assert.match(r.stdout, new RegExp(`${id} .* rogue CA untrusted: rejected \\(tls-error\\)`));
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `${id} .* rogue CA trusted: rejected \\(pin-mismatch\\) {2}\\[control intercepted: the proxy works\\]`,
+        ),
+      );
+    }
+    assert.match(r.stdout, /Certificate pinning failure for promo\.demo\.qrpin\.test!/);
+    assert.match(r.stdout, /no pinned destination was intercepted/);
     const keys = readdirSync(join(dir, 'keys')).filter((f) => f.endsWith('.key'));
     assert.equal(keys.length, 2);
     for (const key of keys) {
