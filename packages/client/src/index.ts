@@ -8,3 +8,14 @@ export { policyFromPins } from './policy/from-pins.ts';
 export type { PinMap, PolicyFromPinsOptions } from './policy/from-pins.ts';
 export type { PolicyInput } from './policy/rules.ts';
 export type { ProxyEnvironment, ProxyOptions } from './proxy/route.ts';
+export { resolveJourney } from './journey/resolve.ts';
+export type {
+  HopPinVerdict,
+  JourneyHop,
+  JourneyOptions,
+  JourneyRefusal,
+  JourneyResult,
+} from './journey/resolve.ts';
+export { redactUrl } from './journey/events.ts';
+export type { JourneyEvent, JourneyEventType, JourneySink } from './journey/events.ts';
+export { guardedLookup, isSpecialAddress, PrivateAddressError } from './journey/address-guard.ts';
