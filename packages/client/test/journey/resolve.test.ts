@@ -49,6 +49,8 @@ describe('resolveJourney', () => {
         else if (path === '/loop') to('/loop');
         else if (path === '/no-location') res.writeHead(302).end();
         else if (path === '/big') res.end('x'.repeat(5000));
+        else if (path === '/hang')
+          return; // never answers
         else res.end(`page ${path}`);
       },
     });
@@ -163,6 +165,14 @@ describe('resolveJourney', () => {
     });
     assert.equal(withFallback.outcome, 'complete', withFallback.reason?.message);
     assert.equal(withFallback.hops[0]?.url, base(PROMO, '/offer/42'));
+  });
+
+  it('gives up on a hop that does not answer within its timeout', async () => {
+    const events: JourneyEvent[] = [];
+    const result = await resolveJourney(base(PROMO, '/hang'), { ...options(events), hopTimeoutMs: 300 });
+    assert.equal(result.outcome, 'failed');
+    assert.equal(result.reason?.code, 'timeout', result.reason?.message);
+    assert.equal(result.hops[0]?.pin, 'not-checked');
   });
 
   it('keeps at most maxBodyBytes of the final body', async () => {
