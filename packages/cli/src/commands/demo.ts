@@ -25,10 +25,9 @@ import { formatVerdicts } from './mitm-test.ts';
 import { runMitmTest } from '../mitm/run.ts';
 import { inventoryOf } from '../lib/inventory.ts';
 import { resolveJourney } from '@qrpin/client';
-import type { LookupAddress } from 'node:dns';
-import type { LookupOptions } from 'node:dns';
-
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+import { lookup as dnsLookup } from 'node:dns';
+import type { LookupFunction } from 'node:net';
+import { lookupFromMap } from '../lib/resolve-option.ts';
 
 const DEMO_HOSTS = [
   {
@@ -166,13 +165,10 @@ export const demoCommand: Command = {
       }
 
       step(7, 'Follow each QR code through the pinned client (qrpin open)');
-      const lookup = (_host: string, opts: LookupOptions, cb: LookupCallback): void => {
-        if (opts.all === true)
-          (cb as unknown as (e: null, a: LookupAddress[]) => void)(null, [
-            { address: '127.0.0.1', family: 4 },
-          ]);
-        else cb(null, '127.0.0.1', 4);
-      };
+      const lookup = lookupFromMap(
+        new Map(world.servers.map((srv) => [srv.host, '127.0.0.1'])),
+        dnsLookup as unknown as LookupFunction,
+      );
       for (const destination of parsed.manifest.destinations) {
         const result = await resolveJourney(destination.payload, {
           policy,

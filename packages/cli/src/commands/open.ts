@@ -2,7 +2,7 @@
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { resolveJourney, type JourneyResult } from '@qrpin/client';
-import { compilePolicy, parseQrPayload, QrpinError, type ManifestDestination } from '@qrpin/core';
+import { compilePolicy, QrpinError, type ManifestDestination } from '@qrpin/core';
 import { EXIT, flag, jsonOption, stringOption, type Command } from '../lib/command.ts';
 import { readUserFile } from '../lib/files.ts';
 import { DEFAULT_MANIFEST, loadManifest, manifestOption } from '../lib/manifest.ts';
@@ -62,7 +62,6 @@ export const openCommand: Command = {
     const caFile = stringOption(args, 'ca');
     const resolveMap = parseResolveOptions(args.values.resolve);
     const lookup = lookupFromMap(resolveMap, dnsLookup as unknown as LookupFunction);
-    const classified = safeClassify(payload);
     const result = await resolveJourney(payload, {
       policy: compilePolicy(manifest),
       inventory: inventoryOf(manifest.destinations),
@@ -77,6 +76,7 @@ export const openCommand: Command = {
       destination: destination?.id,
       campaign: destination?.campaign,
     });
+    const classified = classification(result);
     const pinFailed = result.hops.some((h) => h.pin === 'fail' || h.pin === 'reported');
     if (flag(args, 'json')) {
       ctx.stdout.write(`${JSON.stringify(journeyJson(result, classified), null, 2)}\n`);
@@ -87,24 +87,27 @@ export const openCommand: Command = {
   },
 };
 
-function safeClassify(payload: string): {
+/** What the payload was classified as: the journey's own classification, or its refusal. */
+function classification(result: JourneyResult): {
   kind: string;
   findings: Array<{ code: string; severity: string; message: string }>;
 } {
-  try {
-    const p = parseQrPayload(payload);
-    return {
-      kind: p.kind,
-      findings: p.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
-    };
-  } catch (err) {
+  if (result.payload === undefined) {
     return {
       kind: 'refused',
       findings: [
-        { code: (err as QrpinError).code ?? 'refused', severity: 'block', message: (err as Error).message },
+        { code: result.reason?.code ?? 'refused', severity: 'block', message: result.reason?.message ?? '' },
       ],
     };
   }
+  return {
+    kind: result.payload.kind,
+    findings: result.payload.findings.map((f) => ({
+      code: f.code,
+      severity: f.severity,
+      message: f.message,
+    })),
+  };
 }
 
 function toList(value: string | boolean | Array<string | boolean> | undefined): string[] {
@@ -112,7 +115,7 @@ function toList(value: string | boolean | Array<string | boolean> | undefined): 
   return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
 }
 
-function journeyJson(result: JourneyResult, classified: ReturnType<typeof safeClassify>): unknown {
+function journeyJson(result: JourneyResult, classified: ReturnType<typeof classification>): unknown {
   return {
     outcome: result.outcome,
     reason: result.reason ?? null,
@@ -137,7 +140,7 @@ function journeyJson(result: JourneyResult, classified: ReturnType<typeof safeCl
 
 function formatJourney(
   result: JourneyResult,
-  classified: ReturnType<typeof safeClassify>,
+  classified: ReturnType<typeof classification>,
   ctx: CliContext,
 ): string {
   const style = styleFor(ctx);

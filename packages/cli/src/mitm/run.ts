@@ -64,7 +64,7 @@ export async function runMitmTest(options: MitmTestOptions): Promise<MitmVerdict
         const journey = (p: Policy): Promise<JourneyResult> =>
           resolveJourney(destination.payload, {
             policy: p,
-            inventory: [...inventory, ...policy.hosts.map((h) => h.pattern.toString())],
+            inventory,
             fallbackUrl: destination.fallback,
             proxy: proxy.url,
             connect: trust.length > 0 ? { ca: trust } : {},
