@@ -22,3 +22,20 @@ qrpin_ensure_peers() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
+
+# PostgreSQL for the storage contract tests: this machine kind runs one; start it if it is down,
+# install it from Debian if it is missing.
+qrpin_ensure_postgres() {
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return 0; fi
+  if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    echo "== apt-get install postgresql" >&2
+    env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+  local version
+  version="$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)"
+  [ -n "$version" ] || { echo "qrpin: PostgreSQL is not installed" >&2; return 1; }
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start >&2 || true
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && return 0; sleep 1; done
+  echo "qrpin: PostgreSQL did not start" >&2
+  return 1
+}

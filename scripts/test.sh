@@ -18,7 +18,7 @@ npx --no-install eslint .
 echo "== format"
 npx --no-install prettier --check . >/dev/null || { npx --no-install prettier --check .; exit 1; }
 echo "== build"
-npx --no-install tsc -b packages/core packages/client packages/cli
+npx --no-install tsc -b packages/core packages/client packages/server packages/cli
 echo "== tests"
 node --conditions=qrpin-source --disable-warning=ExperimentalWarning --test --test-reporter=spec \
   --test-concurrency=2 "packages/*/test/**/*.test.ts"
