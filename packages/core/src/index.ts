@@ -77,3 +77,26 @@ export type {
   QrWifiPayload,
   QrWifiSecurity,
 } from './qr/types.ts';
+export { PinsetError } from './pinset/error.ts';
+export type { PinsetErrorCode } from './pinset/error.ts';
+export { PINSET_ALGORITHMS, PINSET_MAX_BYTES, PINSET_TYPE, PINSET_VERSION } from './pinset/model.ts';
+export type {
+  PinsetAlgorithm,
+  PinsetHeader,
+  PinsetHost,
+  PinsetPayload,
+  PinsetRollout,
+  PinsetRolloutStage,
+  PinsetTrustedKey,
+} from './pinset/model.ts';
+export { buildPinsetPayload } from './pinset/build.ts';
+export type { BuildPinsetOptions } from './pinset/build.ts';
+export { buildRollback } from './pinset/rollback.ts';
+export type { BuildRollbackOptions } from './pinset/rollback.ts';
+export { signPinset } from './pinset/sign.ts';
+export type { SignPinsetOptions } from './pinset/sign.ts';
+export { verifyPinset } from './pinset/verify.ts';
+export type { VerifiedPinset, VerifyPinsetOptions } from './pinset/verify.ts';
+export { inspectPinset } from './pinset/inspect.ts';
+export type { PinsetInspection } from './pinset/inspect.ts';
+export { pinsetToPolicy } from './pinset/to-policy.ts';

@@ -41,7 +41,17 @@ export type QrpinErrorCode =
   | 'ERR_JOURNEY_PRIVATE_ADDRESS'
   | 'ERR_JOURNEY_OPTIONS'
   | 'ERR_QR_PAYLOAD_REFUSED'
-  | 'ERR_QR_PAYLOAD_TOO_LARGE';
+  | 'ERR_QR_PAYLOAD_TOO_LARGE'
+  | 'ERR_PINSET_TOO_LARGE'
+  | 'ERR_PINSET_MALFORMED'
+  | 'ERR_PINSET_TYPE'
+  | 'ERR_PINSET_ALGORITHM'
+  | 'ERR_PINSET_UNKNOWN_KEY'
+  | 'ERR_PINSET_SIGNATURE'
+  | 'ERR_PINSET_EXPIRED'
+  | 'ERR_PINSET_NOT_YET_VALID'
+  | 'ERR_PINSET_ROLLBACK'
+  | 'ERR_PINSET_OPTIONS';
 
 /** Where in a source file a problem sits (1-based line and column). */
 export interface SourcePosition {
