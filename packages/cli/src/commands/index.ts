@@ -10,6 +10,9 @@ import { emitCommand } from './emit.ts';
 import { schemaCommand } from './schema.ts';
 import { openCommand } from './open.ts';
 import { mitmTestCommand } from './mitm-test.ts';
+import { keysSigningCommand } from './keys-signing.ts';
+import { signCommand } from './sign.ts';
+import { pinsetInspectCommand, pinsetVerifyCommand } from './pinset.ts';
 
 export const commands: readonly Command[] = [
   demoCommand,
@@ -22,4 +25,8 @@ export const commands: readonly Command[] = [
   schemaCommand,
   openCommand,
   mitmTestCommand,
+  keysSigningCommand,
+  signCommand,
+  pinsetInspectCommand,
+  pinsetVerifyCommand,
 ];
