@@ -51,7 +51,12 @@ export type QrpinErrorCode =
   | 'ERR_PINSET_EXPIRED'
   | 'ERR_PINSET_NOT_YET_VALID'
   | 'ERR_PINSET_ROLLBACK'
-  | 'ERR_PINSET_OPTIONS';
+  | 'ERR_PINSET_OPTIONS'
+  | 'ERR_STORE_SEQ_CONFLICT'
+  | 'ERR_STORE_UNKNOWN_PROJECT'
+  | 'ERR_STORE_CONFLICT'
+  | 'ERR_STORE_NO_ROLLBACK'
+  | 'ERR_STORE_OPTIONS';
 
 /** Where in a source file a problem sits (1-based line and column). */
 export interface SourcePosition {

@@ -1,0 +1,116 @@
+// Input checks shared by the SQLite and PostgreSQL stores: both refuse the same bad input with the
+// same codes, so the contract suite can hold them to one behaviour.
+import { describeInput } from '@qrpin/core';
+import { StoreError } from '../storage/error.ts';
+import type { PublishInput, SigningKeyRecord } from '../storage/pinset-store.ts';
+
+const PROJECT_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
+
+/** Project ids: lower-case letters, digits, `.`, `_`, `-`, 1 to 64 characters. */
+export function checkProjectId(id: string): string {
+  if (typeof id !== 'string' || !PROJECT_ID.test(id)) {
+    throw new StoreError(
+      'ERR_STORE_OPTIONS',
+      `project id ${describeInput(String(id))} is not valid: use 1 to 64 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit`,
+    );
+  }
+  return id;
+}
+
+export function checkSeq(seq: number, what = 'seq'): number {
+  if (!Number.isSafeInteger(seq) || seq < 0) {
+    throw new StoreError('ERR_STORE_OPTIONS', `${what} ${String(seq)} is not a safe non-negative integer`);
+  }
+  return seq;
+}
+
+export function checkSha256(hash: string, what: string): string {
+  if (typeof hash !== 'string' || !HEX_SHA256.test(hash)) {
+    throw new StoreError('ERR_STORE_OPTIONS', `${what} must be 64 lower-case hex digits (a SHA-256)`);
+  }
+  return hash;
+}
+
+export function checkLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new StoreError('ERR_STORE_OPTIONS', `history limit ${String(limit)} must be a positive integer`);
+  }
+  return limit;
+}
+
+export function checkSigningKey(key: SigningKeyRecord): SigningKeyRecord {
+  if (typeof key.kid !== 'string' || key.kid.length === 0 || key.kid.length > 200) {
+    throw new StoreError('ERR_STORE_OPTIONS', 'signing key kid must be a string of 1 to 200 characters');
+  }
+  if (typeof key.alg !== 'string' || key.alg.length === 0) {
+    throw new StoreError('ERR_STORE_OPTIONS', `signing key ${describeInput(key.kid)} has no alg`);
+  }
+  if (typeof key.jwk !== 'object' || key.jwk === null || Array.isArray(key.jwk)) {
+    throw new StoreError('ERR_STORE_OPTIONS', `signing key ${describeInput(key.kid)} has no JWK object`);
+  }
+  if ('d' in key.jwk) {
+    throw new StoreError(
+      'ERR_STORE_OPTIONS',
+      `signing key ${describeInput(key.kid)} is a private JWK: the server holds public keys only; pass the public half`,
+    );
+  }
+  return key;
+}
+
+/** The checked publish input, with the rollback `seq` resolved. */
+export interface CheckedPublish {
+  readonly seq: number;
+  readonly jws: string;
+  readonly sha256: string;
+  readonly rollbackJws: string | null;
+  readonly rollbackSeq: number | null;
+}
+
+export function checkPublish(input: PublishInput): CheckedPublish {
+  const seq = checkSeq(input.seq);
+  if (typeof input.jws !== 'string' || input.jws.length === 0) {
+    throw new StoreError('ERR_STORE_OPTIONS', 'jws must be a non-empty string');
+  }
+  const sha256 = checkSha256(input.sha256, 'sha256');
+  if (input.rollbackJws === undefined) {
+    if (input.rollbackSeq !== undefined) {
+      throw new StoreError('ERR_STORE_OPTIONS', 'rollbackSeq was given without rollbackJws');
+    }
+    return { seq, jws: input.jws, sha256, rollbackJws: null, rollbackSeq: null };
+  }
+  if (typeof input.rollbackJws !== 'string' || input.rollbackJws.length === 0) {
+    throw new StoreError('ERR_STORE_OPTIONS', 'rollbackJws must be a non-empty string');
+  }
+  const rollbackSeq = checkSeq(input.rollbackSeq ?? seq + 1, 'rollbackSeq');
+  if (rollbackSeq <= seq) {
+    throw new StoreError(
+      'ERR_STORE_OPTIONS',
+      `rollbackSeq ${rollbackSeq} must be greater than the document's seq ${seq}`,
+    );
+  }
+  return { seq, jws: input.jws, sha256, rollbackJws: input.rollbackJws, rollbackSeq };
+}
+
+export function seqConflict(project: string, seq: number, latest: number): StoreError {
+  return new StoreError(
+    'ERR_STORE_SEQ_CONFLICT',
+    `project ${describeInput(project)}: seq ${seq} is not greater than the latest stored seq ${latest}; sign the document again with seq ${latest + 1} or higher`,
+  );
+}
+
+export function unknownProject(project: string): StoreError {
+  return new StoreError(
+    'ERR_STORE_UNKNOWN_PROJECT',
+    `project ${describeInput(project)} does not exist; create it first`,
+  );
+}
+
+export function noRollback(project: string, seq: number | undefined): StoreError {
+  return new StoreError(
+    'ERR_STORE_NO_ROLLBACK',
+    seq === undefined
+      ? `project ${describeInput(project)} has no document, so there is nothing to roll back`
+      : `project ${describeInput(project)}: the current document (seq ${seq}) has no pre-signed rollback; publish a fixed document instead`,
+  );
+}
