@@ -136,6 +136,19 @@ describe('qrpin keys signing, sign and pinset', () => {
     assert.equal((await run(['pinset', 'verify', json.pinset], { cwd, now: NOW })).code, 0);
   });
 
+  it('sign takes a rollout stage and percentage', async () => {
+    const argv = ['sign', '--key', 'offline/primary.key', '--seq', '25', '--out', 'beta'];
+    const r = await run([...argv, '--stage', 'beta', '--percent', '10', '--json'], { cwd, now: NOW });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual((JSON.parse(r.stdout) as { rollout: unknown }).rollout, {
+      stage: 'beta',
+      enforcePercent: 10,
+    });
+    const missing = await run([...argv, '--stage', 'beta', '--force'], { cwd, now: NOW });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--stage beta needs --percent/);
+  });
+
   it('pinset verify exits 1 with the code on a tampered copy, a replay and an expired document', async () => {
     await run(['sign', '--key', 'offline/primary.key', '--seq', '30', '--out', 'tamper'], { cwd, now: NOW });
     const jws = readFileSync(join(cwd, 'tamper', 'pinset-30.jws'), 'utf8');

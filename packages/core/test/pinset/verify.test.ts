@@ -46,6 +46,16 @@ describe('verifyPinset', () => {
     });
   }
 
+  it('accepts a KeyObject in place of the JWK, and reduces a private key to its public half', () => {
+    for (const material of [ed.publicKey, ed.privateKey]) {
+      const result = verifyPinset(signed(), {
+        trustedKeys: [{ kid: ed.kid, alg: 'EdDSA', jwk: material }],
+        now,
+      });
+      assert.equal(result.header.kid, 'primary');
+    }
+  });
+
   it('accepts a trusted KeyObject as well as a JWK', () => {
     const result = verifyPinset(signed(), {
       trustedKeys: [{ kid: ed.kid, alg: 'EdDSA', key: ed.publicKey }],
