@@ -74,7 +74,12 @@ export const pinsetVerifyCommand: Command = {
     const json = flag(args, 'json');
     let verified: ReturnType<typeof verifyPinset>;
     try {
-      verified = verifyPinset(jws, { trustedKeys: manifest.signingKeys, lastSeq, now: () => ctx.now() });
+      verified = verifyPinset(jws, {
+        trustedKeys: manifest.signingKeys,
+        lastSeq,
+        now: () => ctx.now(),
+        project: manifest.project,
+      });
     } catch (err) {
       if (!(err instanceof PinsetError) || err.code === 'ERR_PINSET_OPTIONS') throw err;
       if (json)
@@ -85,17 +90,11 @@ export const pinsetVerifyCommand: Command = {
       return EXIT.findings;
     }
     const { header, payload } = verified;
-    const otherProject = payload.project !== manifest.project;
     if (json) {
       ctx.stdout.write(`${JSON.stringify({ ok: true, file, header, payload }, null, 2)}\n`);
     } else {
       ctx.stdout.write(
         `ok: ${file}: ${payload.project} seq ${payload.seq}${payload.rollbackOf === undefined ? '' : ` (rollback of seq ${payload.rollbackOf})`}, signed by ${header.kid} (${header.alg}), ${payload.hosts.length} host${payload.hosts.length === 1 ? '' : 's'}, rollout ${payload.rollout.stage} ${payload.rollout.enforcePercent}%, expires ${new Date(payload.exp * 1000).toISOString()}\n`,
-      );
-    }
-    if (otherProject) {
-      ctx.stderr.write(
-        `warning: the document is for project "${payload.project}", the manifest for "${manifest.project}"\n`,
       );
     }
     return EXIT.ok;

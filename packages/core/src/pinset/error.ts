@@ -29,6 +29,7 @@ export type PinsetErrorCode =
   | 'ERR_PINSET_EXPIRED'
   | 'ERR_PINSET_NOT_YET_VALID'
   | 'ERR_PINSET_ROLLBACK'
+  | 'ERR_PINSET_PROJECT'
   | 'ERR_PINSET_OPTIONS';
 
 /**

@@ -31,6 +31,11 @@ export interface VerifyPinsetOptions {
   readonly maxSkewSeconds?: number | undefined;
   /** Size limit of the document in bytes (default 64 KiB). */
   readonly maxBytes?: number | undefined;
+  /**
+   * The project this verifier serves. When given, a document for another project is refused
+   * (`ERR_PINSET_PROJECT`), even if one of the trusted keys signed it.
+   */
+  readonly project?: string | undefined;
 }
 
 /** A verified document. */
@@ -100,6 +105,12 @@ export function verifyPinset(jws: string, options: VerifyPinsetOptions): Verifie
     throw new PinsetError(
       'ERR_PINSET_NOT_YET_VALID',
       `pinset seq ${payload.seq} is issued at ${iso(payload.iat)}, in the future (now ${iso(nowSeconds)}, skew ${skew} s); check the signer's and this clock`,
+    );
+  }
+  if (options.project !== undefined && payload.project !== options.project) {
+    throw new PinsetError(
+      'ERR_PINSET_PROJECT',
+      `pinset seq ${payload.seq} is for project "${payload.project}", not "${options.project}"; a document signed for another project is refused`,
     );
   }
   if (lastSeq !== undefined && payload.seq <= lastSeq) {

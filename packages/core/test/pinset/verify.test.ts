@@ -137,6 +137,18 @@ describe('verifyPinset', () => {
     assert.equal(verifyPinset(signed(8), { trustedKeys, now, lastSeq: 7 }).payload.seq, 8);
   });
 
+  it('rejects a document signed for another project when the verifier names its project', () => {
+    const project = verifyPinset(signed(8), { trustedKeys, now }).payload.project;
+    assert.equal(verifyPinset(signed(8), { trustedKeys, now, project }).payload.seq, 8);
+    assert.throws(
+      () => verifyPinset(signed(8), { trustedKeys, now, project: 'another-project' }),
+      (err: unknown) =>
+        err instanceof PinsetError &&
+        err.code === 'ERR_PINSET_PROJECT' &&
+        /is for project ".*", not "another-project"/.test(err.message),
+    );
+  });
+
   it('rejects an expired document, and honours the clock skew', () => {
     const jws = (exp: number): string =>
       signPinset(payload({ iat: NOW_S - 30 * DAY, exp }), { privateKey: ed.privateKey, kid: ed.kid });
