@@ -1,0 +1,179 @@
+/**
+ * The qrpin HTTP API: signed pinset documents for clients (public, cacheable) and the admin routes
+ * that publish them (bearer token per project, rate-limited), plus `/healthz`, `/readyz` and
+ * `/metrics`. Every error answer is JSON `{ "error": { "code", "message" } }`, never a stack.
+ *
+ * The server holds public keys only: it verifies each document with the injected verifier before
+ * it stores it, and can release a stored pre-signed rollback without any private key.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7515 (JWS; documents are served as `application/jose`)
+ * @see https://www.rfc-editor.org/rfc/rfc9111 (HTTP caching: `Cache-Control`, `ETag`, 304)
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { ServerMetrics } from '../lib/metrics.ts';
+import { TokenBuckets } from '../lib/token-bucket.ts';
+import type { HttpContext } from '../lib/http-context.ts';
+import { StoreError } from '../storage/error.ts';
+import type { PinsetStore } from '../storage/pinset-store.ts';
+import { HttpError, type ErrorBody } from './http-error.ts';
+import { registerAdminPinsetRoutes } from './routes/admin-pinsets.ts';
+import { registerPublicPinsetRoutes } from './routes/public-pinsets.ts';
+import type { PinsetVerifier } from './verifier.ts';
+
+/** Bounds of {@link createServer}. */
+export interface ServerLimits {
+  /** Largest request body in bytes (default 256 KiB); larger answers 413. */
+  readonly bodyBytes?: number | undefined;
+  /** Admin requests a client address may make at once (default 30). */
+  readonly adminBurst?: number | undefined;
+  /** Admin requests a client address gets back per second (default 1). */
+  readonly adminRefillPerSecond?: number | undefined;
+  /** Largest `limit` of the history route (default 500). */
+  readonly historyMax?: number | undefined;
+}
+
+/** Logger settings: `false` for none, or pino's level and a destination stream. */
+export type ServerLogger =
+  | boolean
+  | {
+      readonly level?: string | undefined;
+      readonly stream?: { write(line: string): unknown } | undefined;
+    };
+
+/** Options of {@link createServer}. */
+export interface CreateServerOptions {
+  /** The store, migrated. */
+  readonly store: PinsetStore;
+  /** Verifies a document before it is stored (see {@link PinsetVerifier}). */
+  readonly verify: PinsetVerifier;
+  /** Fastify's pino logger (default: on, level `info`, to stdout); `Authorization` is redacted. */
+  readonly logger?: ServerLogger | undefined;
+  readonly limits?: ServerLimits | undefined;
+  /** Trust `X-Forwarded-For` from a reverse proxy (Fastify's `trustProxy`; default `false`). */
+  readonly trustProxy?: boolean | string | undefined;
+  /** The clock for rate limiting, in milliseconds (default `Date.now`). */
+  readonly nowMs?: (() => number) | undefined;
+}
+
+const REDACT = {
+  paths: ['req.headers.authorization', 'request.headers.authorization', 'headers.authorization'],
+  censor: '[redacted]',
+};
+
+function loggerOptions(logger: ServerLogger | undefined): boolean | Record<string, unknown> {
+  if (logger === false) return false;
+  const settings = logger === true || logger === undefined ? {} : logger;
+  return {
+    level: settings.level ?? 'info',
+    redact: REDACT,
+    ...(settings.stream === undefined ? {} : { stream: settings.stream }),
+  };
+}
+
+const STORE_STATUS: Record<StoreError['code'], number> = {
+  ERR_STORE_SEQ_CONFLICT: 409,
+  ERR_STORE_CONFLICT: 409,
+  ERR_STORE_NO_ROLLBACK: 409,
+  ERR_STORE_UNKNOWN_PROJECT: 404,
+  ERR_STORE_OPTIONS: 400,
+};
+
+/** Maps any error to the status and JSON body the client sees. */
+function toAnswer(err: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {
+  const answer = (status: number, code: string, message: string, headers: Record<string, string> = {}) => ({
+    status,
+    body: { error: { code, message } },
+    headers,
+  });
+  if (err instanceof HttpError) return answer(err.statusCode, err.code, err.message, { ...err.headers });
+  if (err instanceof StoreError) return answer(STORE_STATUS[err.code], err.code, err.message);
+  const fastifyError = err as Partial<FastifyError>;
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return answer(413, 'ERR_HTTP_BODY_TOO_LARGE', 'the request body is over the size limit');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return answer(415, 'ERR_HTTP_UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return answer(400, 'ERR_HTTP_MALFORMED_JSON', 'the request body is not valid JSON');
+    default:
+  }
+  if (err instanceof SyntaxError && fastifyError.statusCode === 400) {
+    return answer(400, 'ERR_HTTP_MALFORMED_JSON', 'the request body is not valid JSON');
+  }
+  const status = fastifyError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return answer(status, 'ERR_HTTP_BAD_REQUEST', 'the request is not valid');
+  }
+  return answer(500, 'ERR_HTTP_INTERNAL', 'internal error; the server log has the details');
+}
+
+/**
+ * Builds the Fastify instance of the qrpin API; call `listen()` on it (or `inject()` in tests).
+ *
+ * @example
+ * ```ts
+ * const store = await openStore({ databaseUrl: process.env.QRPIN_DATABASE_URL });
+ * const app = createServer({
+ *   store,
+ *   verify: (jws, { trustedKeys, lastSeq }) => verifyPinset(jws, { trustedKeys, lastSeq, now: () => new Date() }),
+ * });
+ * await app.listen({ host: '127.0.0.1', port: 8080 });
+ * ```
+ */
+export function createServer(options: CreateServerOptions): FastifyInstance {
+  const limits = options.limits ?? {};
+  const app = Fastify({
+    logger: loggerOptions(options.logger),
+    bodyLimit: limits.bodyBytes ?? 256 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    return503OnClosing: true,
+  });
+  const metrics = new ServerMetrics();
+  const ctx: HttpContext = {
+    store: options.store,
+    verify: options.verify,
+    metrics,
+    adminBuckets: new TokenBuckets(
+      limits.adminBurst ?? 30,
+      limits.adminRefillPerSecond ?? 1,
+      options.nowMs ?? Date.now,
+    ),
+    historyMax: limits.historyMax ?? 500,
+  };
+
+  app.setErrorHandler((err, request, reply) => {
+    const { status, body, headers } = toAnswer(err);
+    if (status >= 500) request.log.error({ err }, 'request failed');
+    return reply.code(status).headers(headers).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    return reply.code(404).send({
+      error: {
+        code: 'ERR_HTTP_NOT_FOUND',
+        message: `no route for ${request.method} ${request.url.slice(0, 200)}`,
+      },
+    } satisfies ErrorBody);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.request(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (request) => {
+    try {
+      await options.store.ping();
+    } catch (err) {
+      request.log.error({ err }, 'store does not answer');
+      throw new HttpError(503, 'ERR_HTTP_UNAVAILABLE', 'the store does not answer');
+    }
+    return { status: 'ready' };
+  });
+  app.get('/metrics', async (_request, reply) =>
+    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(metrics.render()),
+  );
+
+  registerPublicPinsetRoutes(app, ctx);
+  registerAdminPinsetRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,186 @@
+// The admin routes: publish a verified document with its pre-signed rollback, release the rollback,
+// list the history. Each needs a bearer token of the project and is rate-limited per client address.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HttpError } from '../http-error.ts';
+import { projectParam, type HttpContext } from '../../lib/http-context.ts';
+import { sha256Hex } from '../../lib/sha256.ts';
+import type { VerifiedDocument, VerifyContext } from '../verifier.ts';
+import type { StoredPinset } from '../../storage/pinset-store.ts';
+
+const UNAUTHORIZED_HEADERS = { 'www-authenticate': 'Bearer realm="qrpin"' };
+
+function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const match = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(header.trim());
+  return match?.[1];
+}
+
+/** Runs first (`onRequest`), before the body is read: a refused client costs no parsing. */
+function rateLimit(ctx: HttpContext, request: FastifyRequest): void {
+  const take = ctx.adminBuckets.take(request.ip);
+  if (!take.ok) {
+    throw new HttpError(
+      429,
+      'ERR_HTTP_RATE_LIMITED',
+      `too many admin requests from this address; retry in ${take.retryAfterSeconds} s`,
+      { 'retry-after': String(take.retryAfterSeconds) },
+    );
+  }
+}
+
+async function checkAdmin(ctx: HttpContext, request: FastifyRequest, project: string): Promise<void> {
+  const token = bearerToken(request.headers.authorization);
+  if (token === undefined) {
+    throw new HttpError(
+      401,
+      'ERR_HTTP_UNAUTHORIZED',
+      'an admin token is needed: send "Authorization: Bearer <token>"',
+      UNAUTHORIZED_HEADERS,
+    );
+  }
+  const presented = createHash('sha256').update(token, 'utf8').digest();
+  let valid = false;
+  for (const hash of await ctx.store.findAdminTokenHashes(project)) {
+    const stored = Buffer.from(hash, 'hex');
+    // Every stored hash is compared (no early exit), each in constant time.
+    if (stored.length === presented.length && timingSafeEqual(stored, presented)) valid = true;
+  }
+  if (!valid) {
+    throw new HttpError(
+      401,
+      'ERR_HTTP_UNAUTHORIZED',
+      `the token is not an admin token of project "${project}"`,
+      UNAUTHORIZED_HEADERS,
+    );
+  }
+}
+
+function describe(doc: StoredPinset): Record<string, unknown> {
+  return {
+    seq: doc.seq,
+    sha256: doc.sha256,
+    kind: doc.kind,
+    hasRollback: doc.hasRollback,
+    rollbackSeq: doc.rollbackSeq ?? null,
+    publishedAt: doc.publishedAt,
+  };
+}
+
+function stringField(body: unknown, name: string): string {
+  const value =
+    typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new HttpError(400, 'ERR_HTTP_BAD_REQUEST', `the body needs "${name}": a compact JWS string`);
+  }
+  return value;
+}
+
+export function registerAdminPinsetRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const admin = {
+    onRequest: async (request: FastifyRequest) => {
+      rateLimit(ctx, request);
+    },
+  };
+
+  async function verified(
+    project: string,
+    field: string,
+    jws: string,
+    context: VerifyContext,
+  ): Promise<VerifiedDocument> {
+    let doc: VerifiedDocument;
+    try {
+      doc = await ctx.verify(jws, context);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string') throw err;
+      ctx.metrics.refused(project, code);
+      const message = `${field}: ${(err as Error).message}`;
+      throw new HttpError(code === 'ERR_PINSET_ROLLBACK' ? 409 : 422, code, message);
+    }
+    const { payload } = doc;
+    if (payload.project !== project) {
+      ctx.metrics.refused(project, 'ERR_HTTP_PROJECT_MISMATCH');
+      throw new HttpError(
+        422,
+        'ERR_HTTP_PROJECT_MISMATCH',
+        `${field}: the document is for project ${JSON.stringify(payload.project)}, not "${project}"`,
+      );
+    }
+    if (!Number.isSafeInteger(payload.seq) || payload.seq < 0) {
+      throw new HttpError(422, 'ERR_PINSET_MALFORMED', `${field}: seq is not a non-negative integer`);
+    }
+    return doc;
+  }
+
+  app.post('/v1/projects/:project/pinsets', admin, async (request, reply) => {
+    const project = projectParam(request.params);
+    await checkAdmin(ctx, request, project);
+    const jws = stringField(request.body, 'jws');
+    const rollbackJws = stringField(request.body, 'rollbackJws');
+    const trustedKeys = await ctx.store.signingKeys(project);
+    if (trustedKeys.length === 0) {
+      throw new HttpError(
+        422,
+        'ERR_HTTP_NO_SIGNING_KEYS',
+        `project "${project}" has no signing key to verify against; add its public signing keys first`,
+      );
+    }
+    const lastSeq = (await ctx.store.current(project))?.seq;
+    const doc = await verified(project, 'jws', jws, { trustedKeys, lastSeq });
+    const rollback = await verified(project, 'rollbackJws', rollbackJws, {
+      trustedKeys,
+      lastSeq: doc.payload.seq,
+    });
+    let stored: StoredPinset;
+    try {
+      stored = await ctx.store.publish(project, {
+        seq: doc.payload.seq,
+        jws,
+        sha256: sha256Hex(jws),
+        rollbackJws,
+        rollbackSeq: rollback.payload.seq,
+      });
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string') ctx.metrics.refused(project, code);
+      throw err;
+    }
+    ctx.metrics.published(project, 'published', stored.seq);
+    request.log.info({ project, seq: stored.seq }, 'pinset published');
+    return reply
+      .code(201)
+      .header('location', `/v1/projects/${project}/pinset/${stored.seq}`)
+      .send({ project, ...describe(stored) });
+  });
+
+  app.post('/v1/projects/:project/rollback', admin, async (request, reply) => {
+    const project = projectParam(request.params);
+    await checkAdmin(ctx, request, project);
+    const stored = await ctx.store.releaseRollback(project);
+    ctx.metrics.published(project, 'rollback', stored.seq);
+    request.log.warn({ project, seq: stored.seq }, 'pre-signed rollback released');
+    return reply
+      .code(201)
+      .header('location', `/v1/projects/${project}/pinset/${stored.seq}`)
+      .send({ project, ...describe(stored) });
+  });
+
+  app.get('/v1/projects/:project/pinsets', admin, async (request, reply) => {
+    const project = projectParam(request.params);
+    await checkAdmin(ctx, request, project);
+    const raw = (request.query as { limit?: unknown }).limit;
+    const limit =
+      raw === undefined ? 50 : typeof raw === 'string' && /^[1-9][0-9]{0,5}$/.test(raw) ? Number(raw) : 0;
+    if (limit < 1 || limit > ctx.historyMax) {
+      throw new HttpError(
+        400,
+        'ERR_HTTP_BAD_REQUEST',
+        `limit must be an integer from 1 to ${ctx.historyMax}`,
+      );
+    }
+    const pinsets = await ctx.store.history(project, { limit });
+    return reply.header('cache-control', 'no-store').send({ project, pinsets: pinsets.map(describe) });
+  });
+}

@@ -1,0 +1,25 @@
+// What the route modules share: the store, the verifier, the metrics and the limits.
+import type { ServerMetrics } from './metrics.ts';
+import type { TokenBuckets } from './token-bucket.ts';
+import type { PinsetStore } from '../storage/pinset-store.ts';
+import type { PinsetVerifier } from '../http/verifier.ts';
+import { HttpError } from '../http/http-error.ts';
+
+export interface HttpContext {
+  readonly store: PinsetStore;
+  readonly verify: PinsetVerifier;
+  readonly metrics: ServerMetrics;
+  readonly adminBuckets: TokenBuckets;
+  readonly historyMax: number;
+}
+
+const PROJECT_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** A project id from the URL, or 404 (an id the store could never hold names no project). */
+export function projectParam(params: unknown): string {
+  const project = (params as { project?: unknown }).project;
+  if (typeof project !== 'string' || !PROJECT_ID.test(project)) {
+    throw new HttpError(404, 'ERR_HTTP_NOT_FOUND', 'no such project');
+  }
+  return project;
+}
