@@ -19,3 +19,7 @@ export type {
 export { redactUrl } from './journey/events.ts';
 export type { JourneyEvent, JourneyEventType, JourneySink } from './journey/events.ts';
 export { guardedLookup, isSpecialAddress, PrivateAddressError } from './journey/address-guard.ts';
+export { PinsetUpdater } from './updater/updater.ts';
+export type { PinsetUpdaterEvent, PinsetUpdaterOptions, RefreshOutcome } from './updater/updater.ts';
+export { FileLastGoodStore, MemoryLastGoodStore } from './updater/store.ts';
+export type { LastGoodStore } from './updater/store.ts';
