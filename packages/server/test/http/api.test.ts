@@ -417,6 +417,40 @@ for (const [name, factory] of FACTORIES) {
       assert.ok(!all.includes(otherToken), 'the other token is not in the log');
       assert.ok(!all.includes('wrong-secret-token-value'), 'a refused token is not in the log');
     });
+
+    it('redacts an Authorization header that reaches a log line', async () => {
+      const before = logs.lines.length;
+      app.log.info({ req: { headers: { authorization: `Bearer ${demoToken}` } } }, 'with request headers');
+      app.log.info({ headers: { authorization: `Bearer ${demoToken}` } }, 'with bare headers');
+      const written = logs.lines.slice(before).join('');
+      assert.ok(!written.includes(demoToken));
+      // Fastify's request serializer keeps no header at all; a bare `headers` object is redacted.
+      assert.match(written, /"headers":\{"authorization":"\[redacted\]"\}/);
+    });
+
+    it('serves the current document over a real socket', async () => {
+      await freshProject();
+      await publish(1);
+      const listening = createServer({ store, verify: stubVerify, logger: false });
+      try {
+        await listening.listen({ host: '127.0.0.1', port: 0 });
+        const address = listening.server.address();
+        assert.ok(address !== null && typeof address === 'object');
+        const url = `http://127.0.0.1:${address.port}/v1/projects/${project}/pinset`;
+        const first = await fetch(url);
+        assert.equal(first.status, 200);
+        assert.equal(first.headers.get('content-type'), 'application/jose');
+        assert.equal(await first.text(), stubJws({ project, seq: 1 }));
+        const etag = first.headers.get('etag') ?? '';
+        const again = await fetch(url, { headers: { 'if-none-match': etag } });
+        assert.equal(again.status, 304);
+        const head = await fetch(url, { method: 'HEAD' });
+        assert.equal(head.status, 200);
+        assert.equal(head.headers.get('etag'), etag);
+      } finally {
+        await listening.close();
+      }
+    });
   });
 }
 
