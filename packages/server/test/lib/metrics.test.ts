@@ -1,0 +1,33 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ServerMetrics } from '../../src/lib/metrics.ts';
+
+describe('ServerMetrics', () => {
+  it('writes counters and gauges in the Prometheus text format', () => {
+    const metrics = new ServerMetrics();
+    metrics.request('GET', '/healthz', 200);
+    metrics.request('GET', '/healthz', 200);
+    metrics.published('demo', 'published', 4);
+    metrics.published('demo', 'rollback', 5);
+    metrics.refused('demo', 'ERR_PINSET_SIGNATURE');
+    const text = metrics.render();
+    assert.ok(text.endsWith('\n'));
+    assert.match(text, /^qrpin_http_requests_total\{method="GET",route="\/healthz",status="200"\} 2$/m);
+    assert.match(text, /^qrpin_pinset_publishes_total\{project="demo",kind="rollback"\} 1$/m);
+    assert.match(
+      text,
+      /^qrpin_pinset_publish_refusals_total\{project="demo",code="ERR_PINSET_SIGNATURE"\} 1$/m,
+    );
+    assert.match(text, /^qrpin_pinset_current_seq\{project="demo"\} 5$/m);
+    for (const name of ['qrpin_http_requests_total', 'qrpin_pinset_current_seq']) {
+      assert.match(text, new RegExp(`^# HELP ${name} `, 'm'));
+      assert.match(text, new RegExp(`^# TYPE ${name} (counter|gauge)$`, 'm'));
+    }
+  });
+
+  it('escapes backslashes, quotes and newlines in label values', () => {
+    const metrics = new ServerMetrics();
+    metrics.request('GET', 'a\\b"c\nd', 404);
+    assert.match(metrics.render(), /route="a\\\\b\\"c\\nd"/);
+  });
+});
