@@ -21,3 +21,5 @@ export { CURRENT_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL } from './http/routes/pu
 export { HttpError } from './http/http-error.ts';
 export type { ErrorBody, HttpErrorCode } from './http/http-error.ts';
 export type { PinsetVerifier, VerifiedDocument, VerifyContext } from './http/verifier.ts';
+export { startServer } from './serve/start-server.ts';
+export type { RunningServer, StartServerOptions } from './serve/start-server.ts';
