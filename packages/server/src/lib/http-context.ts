@@ -4,6 +4,7 @@ import type { TokenBuckets } from './token-bucket.ts';
 import type { PinsetStore } from '../storage/pinset-store.ts';
 import type { PinsetVerifier } from '../http/verifier.ts';
 import { HttpError } from '../http/http-error.ts';
+import { PROJECT_ID } from './store-input.ts';
 
 export interface HttpContext {
   readonly store: PinsetStore;
@@ -12,8 +13,6 @@ export interface HttpContext {
   readonly adminBuckets: TokenBuckets;
   readonly historyMax: number;
 }
-
-const PROJECT_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /** A project id from the URL, or 404 (an id the store could never hold names no project). */
 export function projectParam(params: unknown): string {

@@ -4,7 +4,8 @@ import { describeInput } from '@qrpin/core';
 import { StoreError } from '../storage/error.ts';
 import type { PublishInput, SigningKeyRecord } from '../storage/pinset-store.ts';
 
-const PROJECT_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** Project ids: lower-case letters, digits, `.`, `_`, `-`; 1 to 64 characters. */
+export const PROJECT_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
 /** Project ids: lower-case letters, digits, `.`, `_`, `-`, 1 to 64 characters. */

@@ -517,6 +517,30 @@ describe('the pinset HTTP API limits and failures', () => {
     }
   });
 
+  it('answers 500, not 422, when the verifier fails with an error that is not a refusal', async () => {
+    await store.addAdminToken('demo', sha('admin'));
+    await store.addSigningKey('demo', { kid: 'primary', alg: 'EdDSA', jwk: { kty: 'OKP' } });
+    const app = createServer({
+      store,
+      logger: false,
+      verify: () => {
+        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      },
+    });
+    try {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/projects/demo/pinsets',
+        headers: { authorization: 'Bearer admin' },
+        payload: { jws: 'a', rollbackJws: 'b' },
+      });
+      assert.equal(res.statusCode, 500);
+      assert.equal(errorOf(res.body).code, 'ERR_HTTP_INTERNAL');
+    } finally {
+      await app.close();
+    }
+  });
+
   it('answers 500 without the internal message or a stack when the store fails', async () => {
     const broken: PinsetStore = {
       ...store,

@@ -2,6 +2,7 @@
 // list the history. Each needs a bearer token of the project and is rate-limited per client address.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { QrpinError } from '@qrpin/core';
 import { HttpError } from '../http-error.ts';
 import { projectParam, type HttpContext } from '../../lib/http-context.ts';
 import { sha256Hex } from '../../lib/sha256.ts';
@@ -56,7 +57,7 @@ async function checkAdmin(ctx: HttpContext, request: FastifyRequest, project: st
   }
 }
 
-function describe(doc: StoredPinset): Record<string, unknown> {
+function summary(doc: StoredPinset): Record<string, unknown> {
   return {
     seq: doc.seq,
     sha256: doc.sha256,
@@ -93,8 +94,11 @@ export function registerAdminPinsetRoutes(app: FastifyInstance, ctx: HttpContext
     try {
       doc = await ctx.verify(jws, context);
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (typeof code !== 'string') throw err;
+      // A refusal is a qrpin error (`ERR_PINSET_*` …); anything else (a bug, a Node system error)
+      // is the server's fault and answers 500.
+      const code = err instanceof QrpinError ? err.code : (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !(err instanceof QrpinError || /^ERR_PINSET_[A-Z_]+$/.test(code)))
+        throw err;
       ctx.metrics.refused(project, code);
       const message = `${field}: ${(err as Error).message}`;
       throw new HttpError(code === 'ERR_PINSET_ROLLBACK' ? 409 : 422, code, message);
@@ -152,7 +156,7 @@ export function registerAdminPinsetRoutes(app: FastifyInstance, ctx: HttpContext
     return reply
       .code(201)
       .header('location', `/v1/projects/${project}/pinset/${stored.seq}`)
-      .send({ project, ...describe(stored) });
+      .send({ project, ...summary(stored) });
   });
 
   app.post('/v1/projects/:project/rollback', admin, async (request, reply) => {
@@ -164,7 +168,7 @@ export function registerAdminPinsetRoutes(app: FastifyInstance, ctx: HttpContext
     return reply
       .code(201)
       .header('location', `/v1/projects/${project}/pinset/${stored.seq}`)
-      .send({ project, ...describe(stored) });
+      .send({ project, ...summary(stored) });
   });
 
   app.get('/v1/projects/:project/pinsets', admin, async (request, reply) => {
@@ -181,6 +185,6 @@ export function registerAdminPinsetRoutes(app: FastifyInstance, ctx: HttpContext
       );
     }
     const pinsets = await ctx.store.history(project, { limit });
-    return reply.header('cache-control', 'no-store').send({ project, pinsets: pinsets.map(describe) });
+    return reply.header('cache-control', 'no-store').send({ project, pinsets: pinsets.map(summary) });
   });
 }
