@@ -23,3 +23,4 @@ export type { ErrorBody, HttpErrorCode } from './http/http-error.ts';
 export type { PinsetVerifier, VerifiedDocument, VerifyContext } from './http/verifier.ts';
 export { startServer } from './serve/start-server.ts';
 export type { RunningServer, StartServerOptions } from './serve/start-server.ts';
+export { corePinsetVerifier } from './serve/core-verifier.ts';

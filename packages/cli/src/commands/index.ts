@@ -10,6 +10,8 @@ import { emitCommand } from './emit.ts';
 import { schemaCommand } from './schema.ts';
 import { openCommand } from './open.ts';
 import { mitmTestCommand } from './mitm-test.ts';
+import { serveCommand } from './serve.ts';
+import { publishCommand } from './publish.ts';
 import { keysSigningCommand } from './keys-signing.ts';
 import { signCommand } from './sign.ts';
 import { pinsetInspectCommand, pinsetVerifyCommand } from './pinset.ts';
@@ -25,6 +27,8 @@ export const commands: readonly Command[] = [
   schemaCommand,
   openCommand,
   mitmTestCommand,
+  serveCommand,
+  publishCommand,
   keysSigningCommand,
   signCommand,
   pinsetInspectCommand,
