@@ -19,6 +19,7 @@ import { generateKeyPair } from '../lib/keys.ts';
 import { fetchChain } from '../lib/tls-fetch.ts';
 import { styleFor } from '../lib/style.ts';
 import { startDemoWorld, type DemoWorld } from '../demo/world.ts';
+import { runPinsetStory } from '../demo/pinset-story.ts';
 import { demoManifest } from '../demo/manifest.ts';
 import { formatFindings } from './lint.ts';
 import { formatVerdicts } from './mitm-test.ts';
@@ -125,6 +126,23 @@ export const demoCommand: Command = {
         );
       }
 
+      const signing = generateKeyPair('ed25519');
+      const signingBackup = generateKeyPair('ed25519');
+      for (const [name, pair] of [
+        ['primary', signing],
+        ['backup', signingBackup],
+      ] as const) {
+        writeUserFile(
+          dir,
+          join('keys', `signing-demo-${name}.key`),
+          pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+          { secret: true, overwrite: true },
+        );
+      }
+      out.write(
+        '   pinset signing keys: keys/signing-demo-primary.key and keys/signing-demo-backup.key (Ed25519, 0600)\n',
+      );
+
       step(4, 'Write the campaign manifest (qrpin.yaml)');
       const ports = Object.fromEntries(world.servers.map((s) => [s.host, s.port]));
       const text = demoManifest({
@@ -133,6 +151,10 @@ export const demoCommand: Command = {
         pins: served,
         backups,
         expires: new Date(now.getTime() + 180 * 86_400_000).toISOString().slice(0, 10),
+        signingJwks: [
+          signing.publicKey.export({ format: 'jwk' }) as Record<string, unknown>,
+          signingBackup.publicKey.export({ format: 'jwk' }) as Record<string, unknown>,
+        ],
       });
       const manifestFile = join(dir, 'qrpin.yaml');
       writeFileSync(manifestFile, text);
@@ -200,7 +222,18 @@ export const demoCommand: Command = {
       );
       const intercepted = verdicts.some((v) => v.pinned && v.intercepted);
 
-      step(9, 'What to look at');
+      step(9, 'Sign, publish and follow the pinset; then roll back (qrpin sign, serve, publish)');
+      const rolledBack = await runPinsetStory({
+        dir,
+        manifest: parsed.manifest,
+        signingKey: signing.privateKey,
+        caPem: world.caPem,
+        targets: new Map(world.servers.map((srv) => [srv.host, srv.port])),
+        now,
+        write: (line) => out.write(`   ${line}\n`),
+      });
+
+      step(10, 'What to look at');
       const promo = world.servers[0];
       const curlPins = [served.get(promo?.host ?? ''), backups.get(promo?.host ?? '')]
         .flatMap((v) => (v === undefined ? [] : typeof v === 'string' ? [v] : [v.leafPin, v.caPin]))
@@ -224,7 +257,7 @@ export const demoCommand: Command = {
           process.once('SIGTERM', () => resolveWait());
         });
       }
-      return failing.length > 0 || intercepted ? EXIT.findings : EXIT.ok;
+      return failing.length > 0 || intercepted || !rolledBack ? EXIT.findings : EXIT.ok;
     } finally {
       await world.close();
     }

@@ -7,6 +7,8 @@ export interface DemoManifestInput {
   readonly pins: ReadonlyMap<string, { leafPin: string; caPin: string }>;
   readonly backups: ReadonlyMap<string, string>;
   readonly expires: string;
+  /** The public JWKs of the pinset signing keys: the primary and the backup. */
+  readonly signingJwks: readonly [Readonly<Record<string, unknown>>, Readonly<Record<string, unknown>>];
 }
 
 /** The YAML text of the demo manifest. */
@@ -48,5 +50,15 @@ destinations:
 hosts:
 ${host(promo.host, 'the campaign landing pages')}
 ${host(api.host, 'the loyalty API the app calls after a scan')}
+
+# the public halves of the offline keys that sign pinset documents (qrpin keys signing):
+# a primary, and a backup kept apart from it in case the primary is lost
+signingKeys:
+  - kid: demo-primary
+    alg: EdDSA
+    jwk: ${JSON.stringify(input.signingJwks[0])}
+  - kid: demo-backup
+    alg: EdDSA
+    jwk: ${JSON.stringify(input.signingJwks[1])}
 `;
 }

@@ -26,7 +26,8 @@ describe('qrpin demo', () => {
       '6. Emit',
       '7. Follow each QR code',
       '8. Intercept every destination',
-      '9. What to look at',
+      '9. Sign, publish and follow the pinset',
+      '10. What to look at',
     ]) {
       assert.ok(r.stdout.includes(step), step);
     }
@@ -48,8 +49,11 @@ describe('qrpin demo', () => {
     }
     assert.match(r.stdout, /Certificate pinning failure for promo\.demo\.qrpin\.test!/);
     assert.match(r.stdout, /no pinned destination was intercepted/);
+    assert.match(r.stdout, /qrpin publish: seq 1 → HTTP 201/);
+    assert.match(r.stdout, /a client follows: seq 1, hosts enforce/);
+    assert.match(r.stdout, /the client refreshes: applied, seq 2, hosts report/);
     const keys = readdirSync(join(dir, 'keys')).filter((f) => f.endsWith('.key'));
-    assert.equal(keys.length, 2);
+    assert.equal(keys.length, 4); // two backup TLS keys, two pinset signing keys
     for (const key of keys) {
       assert.equal(statSync(join(dir, 'keys', key)).mode & 0o777, 0o600);
       const pem = readFileSync(join(dir, 'keys', key), 'utf8').split('\n')[1] ?? '';
