@@ -82,6 +82,7 @@ export type { PinsetErrorCode } from './pinset/error.ts';
 export { PINSET_ALGORITHMS, PINSET_MAX_BYTES, PINSET_TYPE, PINSET_VERSION } from './pinset/model.ts';
 export type {
   PinsetAlgorithm,
+  PinsetExpiryPolicy,
   PinsetHeader,
   PinsetHost,
   PinsetPayload,

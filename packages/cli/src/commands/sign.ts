@@ -27,7 +27,7 @@ export const signCommand: Command = {
   name: 'sign',
   summary: 'sign the manifest pins as pinset-<seq>.jws, with a pre-signed rollback document',
   usage:
-    'sign [-m qrpin.yaml] --key private.pem --seq <n> [--kid id] [--days 30] [--stage s] [--percent n] [--out dir] [--force] [--json]',
+    'sign [-m qrpin.yaml] --key private.pem --seq <n> [--kid id] [--days 30] [--stage s] [--percent n] [--on-expiry report|enforce] [--out dir] [--force] [--json]',
   optionHelp: [
     '-m, --manifest <file>  the manifest (default qrpin.yaml)',
     '--key <file>           the offline signing private key (PKCS#8 PEM, from qrpin keys signing)',
@@ -36,6 +36,7 @@ export const signCommand: Command = {
     '--days <n>             lifetime of the document in days (default 30)',
     '--stage <stage>        rollout stage: report-only | beta | everyone (default everyone)',
     '--percent <n>          share of clients that enforce, 0-100 (needed for beta)',
+    '--on-expiry <policy>   what clients do if it expires with nothing newer: report (default) | enforce',
     '--out <dir>            where to write the documents (default: current directory)',
     '--force                sign despite lint errors, and replace existing documents',
     '--json                 the written files and the payload summary as JSON',
@@ -53,6 +54,7 @@ export const signCommand: Command = {
     days: { type: 'string' },
     stage: { type: 'string' },
     percent: { type: 'string' },
+    'on-expiry': { type: 'string' },
     out: { type: 'string' },
     force: { type: 'boolean' },
   },
@@ -85,7 +87,17 @@ export const signCommand: Command = {
     const privateKey = readPrivateKey(ctx.cwd, keyFile);
     const { kid, alg } = findSigningKey(manifest.signingKeys, privateKey, stringOption(args, 'kid'), file);
     const iat = Math.floor(ctx.now().getTime() / 1000);
-    const payload = buildPinsetPayload(compilePolicy(manifest), { seq, iat, exp: iat + days * DAY, rollout });
+    const onExpiry = stringOption(args, 'on-expiry');
+    if (onExpiry !== undefined && onExpiry !== 'report' && onExpiry !== 'enforce') {
+      throw new QrpinError('ERR_USAGE', `--on-expiry takes report or enforce, not "${onExpiry}"`);
+    }
+    const payload = buildPinsetPayload(compilePolicy(manifest), {
+      seq,
+      iat,
+      exp: iat + days * DAY,
+      rollout,
+      ...(onExpiry === undefined ? {} : { onExpiry }),
+    });
     const rollback = buildRollback(payload);
     const documents = [
       {

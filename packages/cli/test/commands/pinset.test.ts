@@ -149,6 +149,20 @@ describe('qrpin keys signing, sign and pinset', () => {
     assert.match(missing.stderr, /--stage beta needs --percent/);
   });
 
+  it('sign writes the expiry policy it is given, and refuses an unknown one', async () => {
+    const argv = ['sign', '--key', 'offline/primary.key', '--seq', '27', '--out', 'expiry'];
+    const r = await run([...argv, '--on-expiry', 'enforce'], { cwd, now: NOW });
+    assert.equal(r.code, 0, r.stderr);
+    const inspected = await run(['pinset', 'inspect', 'expiry/pinset-27.jws', '--json'], { cwd, now: NOW });
+    assert.equal(
+      (JSON.parse(inspected.stdout) as { payload: { onExpiry?: string } }).payload.onExpiry,
+      'enforce',
+    );
+    const bad = await run([...argv, '--on-expiry', 'panic', '--force'], { cwd, now: NOW });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--on-expiry takes report or enforce/);
+  });
+
   it('pinset verify exits 1 with the code on a tampered copy, a replay and an expired document', async () => {
     await run(['sign', '--key', 'offline/primary.key', '--seq', '30', '--out', 'tamper'], { cwd, now: NOW });
     const jws = readFileSync(join(cwd, 'tamper', 'pinset-30.jws'), 'utf8');

@@ -6,8 +6,9 @@
  *
  * It never accepts a document whose `seq` is not above the last accepted one, and it keeps the
  * last good document on every failure. When the last good document expires with nothing newer,
- * it stops enforcing and keeps reporting (as Android's Network Security Config does at a pin-set
- * expiration), and says so with an `expired` event.
+ * it follows the document's `onExpiry`: by default it stops enforcing and keeps reporting (as
+ * Android's Network Security Config does at a pin-set expiration); `enforce` keeps the pins
+ * enforced. Either way it says so with an `expired` event.
  */
 import { request } from 'undici';
 import {
@@ -29,7 +30,7 @@ export type PinsetUpdaterEvent =
   | { readonly type: 'unchanged'; readonly seq: number }
   | { readonly type: 'rejected'; readonly code: string; readonly message: string; readonly keptSeq: number }
   | { readonly type: 'fetch-failed'; readonly message: string; readonly retryInMs: number }
-  | { readonly type: 'expired'; readonly seq: number };
+  | { readonly type: 'expired'; readonly seq: number; readonly policy: 'report' | 'enforce' };
 
 /** Options of {@link PinsetUpdater}. */
 export interface PinsetUpdaterOptions {
@@ -264,8 +265,11 @@ export class PinsetUpdater {
     if (current === undefined || this.#expiredApplied) return;
     if (this.#now().getTime() / 1000 >= current.payload.exp) {
       this.#expiredApplied = true;
-      await this.#options.dispatcher.updatePolicy(this.#policyFor(current.payload, true));
-      this.#emit({ type: 'expired', seq: current.payload.seq });
+      // The document says what happens now; by default, as Android NSC: stop enforcing, keep reporting.
+      const policy = current.payload.onExpiry ?? 'report';
+      if (policy === 'report')
+        await this.#options.dispatcher.updatePolicy(this.#policyFor(current.payload, true));
+      this.#emit({ type: 'expired', seq: current.payload.seq, policy });
     }
   }
 

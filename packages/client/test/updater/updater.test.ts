@@ -272,7 +272,23 @@ describe('PinsetUpdater', () => {
       await u.refresh();
       assert.equal(modeOf(dispatcher, PROMO), 'report');
       assert.deepEqual(pinsOf(dispatcher, PROMO), [pinB]);
-      assert.ok(events.some((e) => e.type === 'expired' && e.seq === 2));
+      assert.ok(events.some((e) => e.type === 'expired' && e.seq === 2 && e.policy === 'report'));
+    } finally {
+      clock = new Date(T0 * 1000);
+      await dispatcher.close();
+    }
+  });
+
+  it('keeps enforcing an expired document that declares onExpiry: enforce', async () => {
+    served = { status: 200, body: sign(payload(2, pinB, { onExpiry: 'enforce' })) };
+    const { updater: u, dispatcher, events } = updater();
+    await u.start();
+    clock = new Date((T0 + 31 * DAY) * 1000);
+    try {
+      served = { status: 503, body: '' };
+      await u.refresh();
+      assert.equal(modeOf(dispatcher, PROMO), 'enforce');
+      assert.ok(events.some((e) => e.type === 'expired' && e.policy === 'enforce'));
     } finally {
       clock = new Date(T0 * 1000);
       await dispatcher.close();

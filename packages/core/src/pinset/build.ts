@@ -3,7 +3,7 @@
  */
 import { PinsetError } from './error.ts';
 import { validatePayload } from './lib/schema.ts';
-import { PINSET_VERSION, type PinsetPayload, type PinsetRollout } from './model.ts';
+import { PINSET_VERSION, type PinsetExpiryPolicy, type PinsetPayload, type PinsetRollout } from './model.ts';
 import type { Policy, PolicyHost } from '../policy/model.ts';
 
 /** Options of {@link buildPinsetPayload}. */
@@ -16,6 +16,8 @@ export interface BuildPinsetOptions {
   readonly exp: number;
   /** Rollout stage and enforce percentage (default `everyone`, 100). */
   readonly rollout?: PinsetRollout | undefined;
+  /** What clients do when the document expires with nothing newer (default: not written, meaning `report`). */
+  readonly onExpiry?: PinsetExpiryPolicy | undefined;
 }
 
 /**
@@ -53,6 +55,7 @@ export function buildPinsetPayload(policy: Policy, options: BuildPinsetOptions):
         mode: host.mode,
       })),
       rollout: options.rollout ?? { stage: 'everyone', enforcePercent: 100 },
+      ...(options.onExpiry === undefined ? {} : { onExpiry: options.onExpiry }),
     },
     'ERR_PINSET_OPTIONS',
   );

@@ -71,7 +71,16 @@ export interface PinsetPayload {
   readonly rollout: PinsetRollout;
   /** For a rollback document: the `seq` of the document it rolls back. */
   readonly rollbackOf?: number | undefined;
+  /**
+   * What a client does when `exp` passes and nothing newer arrives: `report` (the default, as
+   * Android's Network Security Config does at a pin-set expiration: stop enforcing, keep
+   * reporting) or `enforce` (keep enforcing the last good pins: fail closed).
+   */
+  readonly onExpiry?: PinsetExpiryPolicy | undefined;
 }
+
+/** What a client does with an expired document when nothing newer arrives. */
+export type PinsetExpiryPolicy = 'report' | 'enforce';
 
 /**
  * A public key a verifier trusts: a JWK as in the manifest's `signingKeys` (`jwk`), or a

@@ -53,6 +53,22 @@ describe('buildPinsetPayload', () => {
     assert.deepEqual(p.rollout, { stage: 'beta', enforcePercent: 10 });
   });
 
+  it('takes an expiry policy, and refuses one it does not know', () => {
+    const options = { seq: 1, iat: NOW_S, exp: NOW_S + DAY };
+    assert.equal(buildPinsetPayload(compilePolicy(manifest), options).onExpiry, undefined);
+    assert.equal(
+      buildPinsetPayload(compilePolicy(manifest), { ...options, onExpiry: 'enforce' }).onExpiry,
+      'enforce',
+    );
+    assert.throws(
+      () => buildPinsetPayload(compilePolicy(manifest), { ...options, onExpiry: 'panic' as 'enforce' }),
+      (err: unknown) =>
+        err instanceof PinsetError &&
+        err.code === 'ERR_PINSET_OPTIONS' &&
+        /payload\.onExpiry: "panic"/.test(err.message),
+    );
+  });
+
   const bad: Array<[string, Partial<{ seq: number; iat: number; exp: number }>, RegExp]> = [
     ['a seq of zero', { seq: 0 }, /payload\.seq: 0/],
     ['a fractional seq', { seq: 1.5 }, /payload\.seq: 1\.5/],

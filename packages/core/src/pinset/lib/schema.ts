@@ -9,7 +9,7 @@ const PROJECT = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const MAX_PROJECT = 200;
 const MAX_HOSTS = 1000;
 const MAX_PINS = 64;
-const TOP_KEYS = new Set(['v', 'project', 'seq', 'iat', 'exp', 'hosts', 'rollout', 'rollbackOf']);
+const TOP_KEYS = new Set(['v', 'project', 'seq', 'iat', 'exp', 'hosts', 'rollout', 'rollbackOf', 'onExpiry']);
 const HOST_KEYS = new Set(['pattern', 'pins', 'backupPins', 'includeSubdomains', 'mode']);
 const ROLLOUT_KEYS = new Set(['stage', 'enforcePercent']);
 
@@ -55,10 +55,19 @@ export function validatePayload(
     hosts,
     rollout,
   };
-  if (top.rollbackOf === undefined) return payload;
-  const rollbackOf = positive(top.rollbackOf, 'rollbackOf', fail);
-  if (rollbackOf >= seq) fail('rollbackOf', `${rollbackOf} must be lower than seq ${seq}`);
-  return { ...payload, rollbackOf };
+  let result: PinsetPayload = payload;
+  if (top.rollbackOf !== undefined) {
+    const rollbackOf = positive(top.rollbackOf, 'rollbackOf', fail);
+    if (rollbackOf >= seq) fail('rollbackOf', `${rollbackOf} must be lower than seq ${seq}`);
+    result = { ...result, rollbackOf };
+  }
+  if (top.onExpiry !== undefined) {
+    if (top.onExpiry !== 'report' && top.onExpiry !== 'enforce') {
+      fail('onExpiry', `${show(top.onExpiry)} must be "report" or "enforce"`);
+    }
+    result = { ...result, onExpiry: top.onExpiry as 'report' | 'enforce' };
+  }
+  return result;
 }
 
 type Fail = (path: string, message: string) => never;
