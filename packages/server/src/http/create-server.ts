@@ -17,7 +17,9 @@ import { StoreError } from '../storage/error.ts';
 import type { PinsetStore } from '../storage/pinset-store.ts';
 import { HttpError, type ErrorBody } from './http-error.ts';
 import { registerAdminPinsetRoutes } from './routes/admin-pinsets.ts';
-import { registerPublicPinsetRoutes } from './routes/public-pinsets.ts';
+import { CurrentDocumentCache } from '../lib/current-cache.ts';
+import { registerPublicPinsetRoutes, serveCurrentFromMemory } from './routes/public-pinsets.ts';
+import { createServer as createHttpServer } from 'node:http';
 import type { PinsetVerifier } from './verifier.ts';
 
 /** Bounds of {@link createServer}. */
@@ -30,6 +32,11 @@ export interface ServerLimits {
   readonly adminRefillPerSecond?: number | undefined;
   /** Largest `limit` of the history route (default 500). */
   readonly historyMax?: number | undefined;
+  /**
+   * How long a replica serves the current document from memory, in ms (default 1000; 0 reads the
+   * store on every request). Publishes and rollbacks on the same replica take effect at once.
+   */
+  readonly currentCacheMs?: number | undefined;
 }
 
 /** Logger settings: `false` for none, or pino's level and a destination stream. */
@@ -123,13 +130,23 @@ function toAnswer(err: unknown): { status: number; body: ErrorBody; headers: Rec
  */
 export function createServer(options: CreateServerOptions): FastifyInstance {
   const limits = options.limits ?? {};
+  const metrics = new ServerMetrics();
+  const current = new CurrentDocumentCache(
+    options.store,
+    limits.currentCacheMs ?? 1000,
+    options.nowMs ?? Date.now,
+  );
   const app = Fastify({
     logger: loggerOptions(options.logger),
     bodyLimit: limits.bodyBytes ?? 256 * 1024,
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
+    // The clients' poll of the current document is answered before Fastify when memory holds it.
+    serverFactory: (handler) =>
+      createHttpServer((req, res) => {
+        if (!serveCurrentFromMemory(req, res, current, metrics)) handler(req, res);
+      }),
   });
-  const metrics = new ServerMetrics();
   const ctx: HttpContext = {
     store: options.store,
     verify: options.verify,
@@ -140,6 +157,11 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
       options.nowMs ?? Date.now,
     ),
     historyMax: limits.historyMax ?? 500,
+    current: new CurrentDocumentCache(
+      options.store,
+      limits.currentCacheMs ?? 1000,
+      options.nowMs ?? Date.now,
+    ),
   };
 
   app.setErrorHandler((err, request, reply) => {

@@ -1,4 +1,5 @@
 // What the route modules share: the store, the verifier, the metrics and the limits.
+import type { CurrentDocumentCache } from './current-cache.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { TokenBuckets } from './token-bucket.ts';
 import type { PinsetStore } from '../storage/pinset-store.ts';
@@ -12,6 +13,8 @@ export interface HttpContext {
   readonly metrics: ServerMetrics;
   readonly adminBuckets: TokenBuckets;
   readonly historyMax: number;
+  /** The current document of each project, briefly cached for the public route. */
+  readonly current: CurrentDocumentCache;
 }
 
 /** A project id from the URL, or 404 (an id the store could never hold names no project). */

@@ -151,6 +151,7 @@ export function registerAdminPinsetRoutes(app: FastifyInstance, ctx: HttpContext
       if (typeof code === 'string') ctx.metrics.refused(project, code);
       throw err;
     }
+    ctx.current.invalidate(project);
     ctx.metrics.published(project, 'published', stored.seq);
     request.log.info({ project, seq: stored.seq }, 'pinset published');
     return reply
@@ -163,6 +164,7 @@ export function registerAdminPinsetRoutes(app: FastifyInstance, ctx: HttpContext
     const project = projectParam(request.params);
     await checkAdmin(ctx, request, project);
     const stored = await ctx.store.releaseRollback(project);
+    ctx.current.invalidate(project);
     ctx.metrics.published(project, 'rollback', stored.seq);
     request.log.warn({ project, seq: stored.seq }, 'pre-signed rollback released');
     return reply
