@@ -23,3 +23,5 @@ export { PinsetUpdater } from './updater/updater.ts';
 export type { PinsetUpdaterEvent, PinsetUpdaterOptions, RefreshOutcome } from './updater/updater.ts';
 export { FileLastGoodStore, MemoryLastGoodStore } from './updater/store.ts';
 export type { LastGoodStore } from './updater/store.ts';
+export { TelemetryReporter } from './telemetry/reporter.ts';
+export type { TelemetryApp, TelemetryReporterOptions, TelemetryStats } from './telemetry/reporter.ts';

@@ -101,3 +101,5 @@ export type { VerifiedPinset, VerifyPinsetOptions } from './pinset/verify.ts';
 export { inspectPinset } from './pinset/inspect.ts';
 export type { PinsetInspection } from './pinset/inspect.ts';
 export { pinsetToPolicy } from './pinset/to-policy.ts';
+export { TELEMETRY_EVENT_TYPES, stripUrl, validateTelemetryEvent } from './events/event.ts';
+export type { TelemetryEvent, TelemetryEventType } from './events/event.ts';
