@@ -17,6 +17,7 @@ import { StoreError } from '../storage/error.ts';
 import type { PinsetStore } from '../storage/pinset-store.ts';
 import { HttpError, type ErrorBody } from './http-error.ts';
 import { registerAdminPinsetRoutes } from './routes/admin-pinsets.ts';
+import { registerEventRoutes } from './routes/events.ts';
 import { CurrentDocumentCache } from '../lib/current-cache.ts';
 import { registerPublicPinsetRoutes, serveCurrentFromMemory } from './routes/public-pinsets.ts';
 import { createServer as createHttpServer } from 'node:http';
@@ -30,6 +31,9 @@ export interface ServerLimits {
   readonly adminBurst?: number | undefined;
   /** Admin requests a client address gets back per second (default 1). */
   readonly adminRefillPerSecond?: number | undefined;
+  /** Event batches an ingest key may send at once (default 100), and gets back per second (default 50). */
+  readonly ingestBurst?: number | undefined;
+  readonly ingestRefillPerSecond?: number | undefined;
   /** Largest `limit` of the history route (default 500). */
   readonly historyMax?: number | undefined;
   /**
@@ -156,6 +160,11 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
       limits.adminRefillPerSecond ?? 1,
       options.nowMs ?? Date.now,
     ),
+    ingestBuckets: new TokenBuckets(
+      limits.ingestBurst ?? 100,
+      limits.ingestRefillPerSecond ?? 50,
+      options.nowMs ?? Date.now,
+    ),
     historyMax: limits.historyMax ?? 500,
     current: new CurrentDocumentCache(
       options.store,
@@ -197,5 +206,6 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
 
   registerPublicPinsetRoutes(app, ctx);
   registerAdminPinsetRoutes(app, ctx);
+  registerEventRoutes(app, ctx);
   return app;
 }

@@ -12,6 +12,8 @@ export interface HttpContext {
   readonly verify: PinsetVerifier;
   readonly metrics: ServerMetrics;
   readonly adminBuckets: TokenBuckets;
+  /** Event batches per ingest key. */
+  readonly ingestBuckets: TokenBuckets;
   readonly historyMax: number;
   /** The current document of each project, briefly cached for the public route. */
   readonly current: CurrentDocumentCache;

@@ -19,6 +19,17 @@ export function checkProjectId(id: string): string {
   return id;
 }
 
+/** App ids of ingest keys: 1 to 128 printable characters without spaces. */
+export function checkAppId(appId: string): string {
+  if (typeof appId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(appId)) {
+    throw new StoreError(
+      'ERR_STORE_OPTIONS',
+      `app id ${describeInput(String(appId))} is not 1 to 128 printable characters`,
+    );
+  }
+  return appId;
+}
+
 export function checkSeq(seq: number, what = 'seq'): number {
   if (!Number.isSafeInteger(seq) || seq < 0) {
     throw new StoreError('ERR_STORE_OPTIONS', `${what} ${String(seq)} is not a safe non-negative integer`);

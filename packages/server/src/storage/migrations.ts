@@ -80,4 +80,50 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'ingest keys and journey events',
+    sqlite: [
+      `CREATE TABLE ingest_keys (
+        key_hash TEXT PRIMARY KEY,
+        project TEXT NOT NULL REFERENCES projects(id),
+        app_id TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+      `CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        project TEXT NOT NULL REFERENCES projects(id),
+        app_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        time TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        destination TEXT,
+        campaign TEXT,
+        body TEXT NOT NULL,
+        received_at TEXT NOT NULL
+      )`,
+      'CREATE INDEX events_project_time ON events (project, time)',
+    ],
+    postgres: [
+      `CREATE TABLE ingest_keys (
+        key_hash TEXT PRIMARY KEY,
+        project TEXT NOT NULL REFERENCES projects(id),
+        app_id TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE TABLE events (
+        id BIGSERIAL PRIMARY KEY,
+        project TEXT NOT NULL REFERENCES projects(id),
+        app_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        time TIMESTAMPTZ NOT NULL,
+        session_id TEXT NOT NULL,
+        destination TEXT,
+        campaign TEXT,
+        body JSONB NOT NULL,
+        received_at TIMESTAMPTZ NOT NULL
+      )`,
+      'CREATE INDEX events_project_time ON events (project, time)',
+    ],
+  },
 ];

@@ -1,3 +1,4 @@
+import { MIGRATIONS } from '../../src/storage/migrations.ts';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -48,10 +49,12 @@ describe('startServer', () => {
       const server = await startServer({ verify: stubVerify, databaseUrl: url.href, port: 0, logger: false });
       try {
         assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
-        const { rows } = await admin.query(`SELECT version FROM ${schema}.schema_migrations`);
+        const { rows } = await admin.query(
+          `SELECT version FROM ${schema}.schema_migrations ORDER BY version`,
+        );
         assert.deepEqual(
           rows.map((r: { version: number }) => r.version),
-          [1],
+          MIGRATIONS.map((m) => m.version),
         );
       } finally {
         await server.close();

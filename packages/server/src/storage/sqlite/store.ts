@@ -18,6 +18,7 @@ import {
   checkLimit,
   checkProjectId,
   checkPublish,
+  checkAppId,
   checkSeq,
   checkSha256,
   checkSigningKey,
@@ -137,6 +138,54 @@ export function openSqliteStore(options: SqliteStoreOptions = {}): PinsetStore {
         }
         throw err;
       }
+    },
+
+    async addIngestKey(project, appId, keyHash) {
+      checkProjectId(project);
+      checkSha256(keyHash, 'ingest key hash');
+      checkAppId(appId);
+      write(() => {
+        if (!projectExists(project)) throw unknownProject(project);
+        db.prepare(
+          'INSERT OR IGNORE INTO ingest_keys (key_hash, project, app_id, created_at) VALUES (?, ?, ?, ?)',
+        ).run(keyHash, project, appId, now().toISOString());
+      });
+    },
+
+    async findIngestKey(keyHash) {
+      const row = db.prepare('SELECT project, app_id FROM ingest_keys WHERE key_hash = ?').get(keyHash) as
+        Row | undefined;
+      return row === undefined ? undefined : { project: String(row.project), appId: String(row.app_id) };
+    },
+
+    async insertEvents(events) {
+      if (events.length === 0) return 0;
+      const received = now().toISOString();
+      return write(() => {
+        const insert = db.prepare(
+          `INSERT INTO events (project, app_id, type, time, session_id, destination, campaign, body, received_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        );
+        for (const e of events) {
+          insert.run(
+            e.project,
+            e.appId,
+            e.type,
+            e.time,
+            e.sessionId,
+            e.destination ?? null,
+            e.campaign ?? null,
+            JSON.stringify(e),
+            received,
+          );
+        }
+        return events.length;
+      });
+    },
+
+    async countEvents(project) {
+      const row = db.prepare('SELECT COUNT(*) AS n FROM events WHERE project = ?').get(project) as Row;
+      return Number(row.n);
     },
 
     async addAdminToken(project, tokenHash) {
