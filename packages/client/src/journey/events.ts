@@ -3,34 +3,19 @@
  * telemetry reporter (or any sink). Fields carry no personal data: URLs lose their query strings.
  */
 
-/** The kinds of journey event. */
-export type JourneyEventType =
-  'scan' | 'hop' | 'tls_ok' | 'tls_error' | 'pin_failure' | 'redirect_blocked' | 'complete';
+import type { TelemetryEvent, TelemetryEventType } from '@qrpin/core';
 
-/** One step of a journey. */
-export interface JourneyEvent {
-  readonly type: JourneyEventType;
-  /** ISO 8601 time. */
-  readonly time: string;
-  /** Random id shared by the events of one journey. */
-  readonly sessionId: string;
-  readonly destination?: string | undefined;
-  readonly campaign?: string | undefined;
-  /** The hop's host. */
-  readonly host?: string | undefined;
-  /** The hop's URL without query string or fragment. */
-  readonly url?: string | undefined;
-  /** 0-based hop number. */
-  readonly hop?: number | undefined;
-  readonly status?: number | undefined;
-  /** Error or refusal code (`ERR_PIN_MISMATCH`, `host-not-in-inventory`, …). */
-  readonly code?: string | undefined;
-  /** Pins of the validated chain, for pin failures. */
-  readonly chainPins?: readonly string[] | undefined;
-  /** `enforce` or `report` for pin failures. */
-  readonly mode?: 'enforce' | 'report' | undefined;
-  readonly durationMs?: number | undefined;
-}
+/** The kinds of event a journey emits (the telemetry schema's, but `abandon`, which apps report). */
+export type JourneyEventType = Exclude<TelemetryEventType, 'abandon'>;
+
+/**
+ * One step of a journey: a telemetry event (`TelemetryEvent` in `@qrpin/core`) without the fields
+ * the reporter adds (project, app, pinset seq, cohort).
+ */
+export type JourneyEvent = Omit<
+  TelemetryEvent,
+  'type' | 'project' | 'appId' | 'appVersion' | 'platform' | 'pinsetSeq' | 'cohort'
+> & { readonly type: JourneyEventType };
 
 /** Where events go. A sink must not throw; if it does, the journey goes on. */
 export type JourneySink = (event: JourneyEvent) => void;

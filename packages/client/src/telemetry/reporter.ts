@@ -102,23 +102,14 @@ export class TelemetryReporter {
   record(event: JourneyEvent): void {
     if (this.#closed) return;
     const context = this.#options.context?.() ?? {};
-    const url = event.url === undefined ? undefined : stripUrl(event.url);
+    const { url: rawUrl, ...fields } = event;
+    const url = rawUrl === undefined ? '' : stripUrl(rawUrl);
+    // Undefined members vanish in JSON; the app's fields win over anything an event might carry.
     const full: TelemetryEvent = {
-      ...this.#options.app,
+      ...fields,
+      ...(url === '' ? {} : { url }),
       ...context,
-      type: event.type,
-      time: event.time,
-      sessionId: event.sessionId,
-      ...(event.destination === undefined ? {} : { destination: event.destination }),
-      ...(event.campaign === undefined ? {} : { campaign: event.campaign }),
-      ...(event.host === undefined ? {} : { host: event.host }),
-      ...(url === undefined || url === '' ? {} : { url }),
-      ...(event.hop === undefined ? {} : { hop: event.hop }),
-      ...(event.status === undefined ? {} : { status: event.status }),
-      ...(event.code === undefined ? {} : { code: event.code }),
-      ...(event.chainPins === undefined ? {} : { chainPins: event.chainPins }),
-      ...(event.mode === undefined ? {} : { mode: event.mode }),
-      ...(event.durationMs === undefined ? {} : { durationMs: event.durationMs }),
+      ...this.#options.app,
     };
     this.#queue.push(full);
     if (this.#queue.length > this.#maxQueue) {
