@@ -18,6 +18,7 @@ import type { PinsetStore } from '../storage/pinset-store.ts';
 import { HttpError, type ErrorBody } from './http-error.ts';
 import { registerAdminPinsetRoutes } from './routes/admin-pinsets.ts';
 import { registerEventRoutes } from './routes/events.ts';
+import { registerReportRoutes } from './routes/reports.ts';
 import { CurrentDocumentCache } from '../lib/current-cache.ts';
 import { registerPublicPinsetRoutes, serveCurrentFromMemory } from './routes/public-pinsets.ts';
 import { createServer as createHttpServer } from 'node:http';
@@ -166,6 +167,7 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
       options.nowMs ?? Date.now,
     ),
     historyMax: limits.historyMax ?? 500,
+    nowMs: options.nowMs ?? Date.now,
     current: new CurrentDocumentCache(
       options.store,
       limits.currentCacheMs ?? 1000,
@@ -207,5 +209,6 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
   registerPublicPinsetRoutes(app, ctx);
   registerAdminPinsetRoutes(app, ctx);
   registerEventRoutes(app, ctx);
+  registerReportRoutes(app, ctx);
   return app;
 }

@@ -15,6 +15,8 @@ export interface HttpContext {
   /** Event batches per ingest key. */
   readonly ingestBuckets: TokenBuckets;
   readonly historyMax: number;
+  /** The clock, in ms. */
+  readonly nowMs: () => number;
   /** The current document of each project, briefly cached for the public route. */
   readonly current: CurrentDocumentCache;
 }
