@@ -15,7 +15,7 @@ import { execFile, fork, spawn, spawnSync, type ChildProcess } from 'node:child_
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { buildPinsetPayload, buildRollback, compilePolicy, signPinset, type Manifest } from '@qrpin/core';
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
       duration: { type: 'string', default: '5' },
       threads: { type: 'string', default: '2' },
       connections: { type: 'string', default: '32' },
+      'no-affinity': { type: 'boolean', default: false },
     },
   });
   const rounds = bounded(values.rounds, 1, 15);
@@ -78,6 +79,11 @@ async function main(): Promise<void> {
   const connections = bounded(values.connections, threads, 1024);
 
   const wrk = findTool(['wrk']);
+  // With two cores or more, each server gets core 0 to itself and wrk core 1: the sides then compete
+  // with the load generator the same way, and rounds scatter far less than when the scheduler moves
+  // the three processes about.
+  const taskset = findTool(['taskset']);
+  const affinity = !values['no-affinity'] && taskset !== undefined && availableParallelism() >= 2;
   const nginx = findTool(['nginx', '/usr/sbin/nginx']);
   if (wrk === undefined || nginx === undefined) {
     const missing = [wrk === undefined ? 'wrk' : '', nginx === undefined ? 'nginx' : ''].filter(Boolean);
@@ -108,9 +114,17 @@ async function main(): Promise<void> {
       exited,
     ]);
     exited.catch(() => undefined);
+    if (affinity && taskset !== undefined && child.pid !== undefined) {
+      spawnSync(taskset, ['-a', '-p', '-c', '0', String(child.pid)], { stdio: 'ignore' });
+    }
 
     const nginxPort = await freePort();
-    web = startNginx(nginx, dir, nginxPort, document.jws);
+    web = startNginx(
+      affinity && taskset !== undefined ? [taskset, '-c', '0', nginx] : [nginx],
+      dir,
+      nginxPort,
+      document.jws,
+    );
     const nginxUrl = `http://127.0.0.1:${nginxPort}${PATH}`;
     await waitUntilAnswering(nginxUrl, web, dir);
 
@@ -122,6 +136,11 @@ async function main(): Promise<void> {
       `node ${process.version}, ${spawnSync(nginx, ['-v'], { encoding: 'utf8' }).stderr.trim()} (worker_processes 1), ` +
         `wrk -t${threads} -c${connections} -d${duration}s, ${rounds} rounds per side after a warm-up (~${total} s)`,
     );
+    console.log(
+      affinity
+        ? 'cores: each server on core 0, wrk on core 1 (taskset)'
+        : 'cores: not pinned (one core, no taskset, or --no-affinity)',
+    );
     console.log(`qrpin: ${qrpinUrl} (child process, SQLite store)`);
     console.log(`nginx: ${nginxUrl} (static file, same ${bodyBytes} bytes)\n`);
 
@@ -132,7 +151,16 @@ async function main(): Promise<void> {
     for (const mode of modes) {
       const urls = { qrpin: qrpinUrl, nginx: nginxUrl };
       const load = async (side: 'qrpin' | 'nginx', seconds: number): Promise<WrkResult> => {
-        const result = await runWrk(wrk, urls[side], mode.etag[side], { threads, connections, seconds });
+        const result = await runWrk(
+          affinity && taskset !== undefined ? [taskset, '-c', '1', wrk] : [wrk],
+          urls[side],
+          mode.etag[side],
+          {
+            threads,
+            connections,
+            seconds,
+          },
+        );
         // wrk counts 304 as a success: check by size that every answer was the one this mode asks for.
         const perResponse = result.bytes / result.requests;
         const full = mode.etag[side] === undefined;
@@ -208,7 +236,7 @@ function makeDocument(): Omit<ServeSetup, 'directory'> {
 }
 
 /** Writes the static file and an nginx config into `dir`, starts nginx in the foreground. */
-function startNginx(nginx: string, dir: string, port: number, jws: string): ChildProcess {
+function startNginx(command: readonly string[], dir: string, port: number, jws: string): ChildProcess {
   const root = join(dir, 'www');
   mkdirSync(join(root, 'v1', 'projects', PROJECT), { recursive: true });
   writeFileSync(join(root, PATH), jws);
@@ -245,7 +273,8 @@ http {
 }
 `;
   writeFileSync(join(dir, 'nginx.conf'), config);
-  return spawn(nginx, ['-e', join(dir, 'error.log'), '-p', dir, '-c', join(dir, 'nginx.conf')], {
+  const [program, ...prefix] = command as [string, ...string[]];
+  return spawn(program, [...prefix, '-e', join(dir, 'error.log'), '-p', dir, '-c', join(dir, 'nginx.conf')], {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }
@@ -315,7 +344,7 @@ interface WrkResult {
 
 /** Runs wrk once; throws on socket errors or any answer that is not 2xx/3xx. */
 async function runWrk(
-  wrk: string,
+  command: readonly string[],
   url: string,
   etag: string | undefined,
   load: { threads: number; connections: number; seconds: number },
@@ -323,7 +352,10 @@ async function runWrk(
   const args = [`-t${load.threads}`, `-c${load.connections}`, `-d${load.seconds}s`, '--timeout', '5s'];
   if (etag !== undefined) args.push('-H', `If-None-Match: ${etag}`);
   args.push(url);
-  const { stdout } = await promisify(execFile)(wrk, args, { timeout: (load.seconds + 30) * 1000 });
+  const [program, ...prefix] = command as [string, ...string[]];
+  const { stdout } = await promisify(execFile)(program, [...prefix, ...args], {
+    timeout: (load.seconds + 30) * 1000,
+  });
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
   const total = /(\d+) requests in [\d.]+\w+, ([\d.]+)([KMGT]?B) read/.exec(stdout);
   if (rps === null || total === null) throw new Error(`cannot read wrk's output:\n${stdout}`);

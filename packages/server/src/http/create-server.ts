@@ -168,11 +168,8 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     ),
     historyMax: limits.historyMax ?? 500,
     nowMs: options.nowMs ?? Date.now,
-    current: new CurrentDocumentCache(
-      options.store,
-      limits.currentCacheMs ?? 1000,
-      options.nowMs ?? Date.now,
-    ),
+    // One cache for the fast path and the routes: a publish or rollback replaces what both serve.
+    current,
   };
 
   app.setErrorHandler((err, request, reply) => {

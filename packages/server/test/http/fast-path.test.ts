@@ -21,6 +21,10 @@ describe('the in-memory fast path of GET …/pinset', () => {
     await store.addSigningKey('spring', { kid: 'primary', alg: 'EdDSA', jwk: { kty: 'OKP' } });
     const fast = createServer({ store, verify: stubVerify, logger: false });
     const slow = createServer({ store, verify: stubVerify, logger: false, limits: { currentCacheMs: 0 } });
+    let reachedFastify = 0;
+    fast.addHook('onRequest', async (request) => {
+      if (request.url.endsWith('/pinset')) reachedFastify += 1;
+    });
     try {
       const published = await fast.inject({
         method: 'POST',
@@ -47,7 +51,9 @@ describe('the in-memory fast path of GET …/pinset', () => {
         };
       };
       await get(fast); // fills the fast replica's memory through the Fastify route
+      assert.equal(reachedFastify, 1);
       const fromMemory = await get(fast);
+      assert.equal(reachedFastify, 1, 'the second GET is answered from memory, before Fastify');
       const fromFastify = await get(slow);
       assert.deepEqual(fromMemory, fromFastify);
       assert.equal(fromMemory.status, 200);
@@ -60,6 +66,18 @@ describe('the in-memory fast path of GET …/pinset', () => {
       const metrics = await fast.inject({ method: 'GET', url: '/metrics' });
       assert.match(metrics.body, /route="\/v1\/projects\/:project\/pinset",status="200"\} 2/);
       assert.match(metrics.body, /route="\/v1\/projects\/:project\/pinset",status="304"\} 1/);
+      assert.equal(reachedFastify, 1, 'the 304 came from memory too');
+
+      // A rollback released on this replica replaces what the fast path serves at once.
+      const released = await fast.inject({
+        method: 'POST',
+        url: '/v1/projects/spring/rollback',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      assert.equal(released.statusCode, 201);
+      const after = await get(fast);
+      assert.equal(after.headers['x-qrpin-seq'], '2');
+      assert.equal(after.body, stubJws({ project: 'spring', seq: 2, rollback: true }));
     } finally {
       await fast.close();
       await slow.close();

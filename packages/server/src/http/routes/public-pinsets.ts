@@ -41,28 +41,51 @@ export function serveCurrentFromMemory(
   if (project === undefined) return false;
   const doc = cache.peek(project);
   if (doc === undefined) return false;
-  const etag = `"${doc.sha256}"`;
-  const headers = {
-    etag,
-    'cache-control': CURRENT_CACHE_CONTROL,
-    'x-qrpin-seq': String(doc.seq),
-  };
+  const wire = wireOf(doc);
   const header = req.headers['if-none-match'];
-  if (matches(Array.isArray(header) ? header.join(',') : header, etag)) {
-    res.writeHead(304, headers).end();
-    metrics.request('GET', '/v1/projects/:project/pinset', 304);
+  // A client that sends back the ETag it was given needs no list parsing.
+  if (header === wire.etag || matches(Array.isArray(header) ? header.join(',') : header, wire.etag)) {
+    res.writeHead(304, wire.notModified as string[]).end();
+    metrics.request('GET', CURRENT_ROUTE_NAME, 304);
   } else {
-    res
-      .writeHead(200, {
-        ...headers,
-        'content-type': 'application/jose',
-        'content-length': Buffer.byteLength(doc.jws),
-      })
-      .end(doc.jws);
-    metrics.request('GET', '/v1/projects/:project/pinset', 200);
+    res.writeHead(200, wire.ok as string[]).end(wire.body);
+    metrics.request('GET', CURRENT_ROUTE_NAME, 200);
   }
   metrics.seen(project, doc.seq);
   return true;
+}
+
+const CURRENT_ROUTE_NAME = '/v1/projects/:project/pinset';
+
+/** A document's answer, prepared once per stored document rather than on every request. */
+interface Wire {
+  readonly etag: string;
+  readonly body: Buffer;
+  /** Header names and values in one flat list, as `writeHead` takes them without conversion. */
+  readonly ok: readonly string[];
+  readonly notModified: readonly string[];
+}
+
+const wires = new WeakMap<StoredPinset, Wire>();
+
+function wireOf(doc: StoredPinset): Wire {
+  let wire = wires.get(doc);
+  if (wire === undefined) {
+    const etag = `"${doc.sha256}"`;
+    const body = Buffer.from(doc.jws, 'utf8');
+    const notModified = [
+      'etag',
+      etag,
+      'cache-control',
+      CURRENT_CACHE_CONTROL,
+      'x-qrpin-seq',
+      String(doc.seq),
+    ];
+    const ok = [...notModified, 'content-type', 'application/jose', 'content-length', String(body.length)];
+    wire = { etag, body, ok, notModified };
+    wires.set(doc, wire);
+  }
+  return wire;
 }
 
 function sendDocument(
