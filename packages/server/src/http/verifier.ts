@@ -14,7 +14,19 @@ export interface VerifyContext {
 
 /** The part of a verified document the server reads. */
 export interface VerifiedDocument {
-  readonly payload: { readonly seq: number; readonly project: string };
+  readonly payload: {
+    readonly seq: number;
+    readonly project: string;
+    /** The pinned hosts: the server checks that a rollback keeps them all, in report mode. */
+    readonly hosts: readonly {
+      readonly pattern: string;
+      readonly pins: readonly string[];
+      readonly mode: string;
+    }[];
+    readonly rollout: { readonly stage: string };
+    /** For a rollback document, the `seq` it rolls back. */
+    readonly rollbackOf?: number | undefined;
+  };
 }
 
 /**

@@ -8,7 +8,15 @@ export interface StubPayload {
   readonly seq: number;
   readonly forged?: boolean;
   readonly rollback?: boolean;
+  /** Overrides of what a rollback stub claims (to build broken rollbacks). */
+  readonly rollbackOf?: number;
+  readonly stage?: string;
+  readonly mode?: string;
+  readonly pins?: readonly string[];
 }
+
+/** The one host every stub document pins. */
+export const STUB_HOST = 'shop.example.com';
 
 export function stubJws(payload: StubPayload, kid = 'primary'): string {
   return `stub.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${kid}`;
@@ -27,5 +35,20 @@ export const stubVerify: PinsetVerifier = (jws, { trustedKeys, lastSeq }) => {
   if (lastSeq !== undefined && payload.seq <= lastSeq) {
     throw new QrpinError('ERR_PINSET_ROLLBACK', `seq ${payload.seq} is not higher than ${lastSeq}`);
   }
-  return { payload };
+  const rollback = payload.rollback === true;
+  return {
+    payload: {
+      project: payload.project,
+      seq: payload.seq,
+      hosts: [
+        {
+          pattern: STUB_HOST,
+          pins: payload.pins ?? ['sha256/stub-leaf'],
+          mode: payload.mode ?? (rollback ? 'report' : 'enforce'),
+        },
+      ],
+      rollout: { stage: payload.stage ?? (rollback ? 'report-only' : 'everyone') },
+      rollbackOf: rollback ? (payload.rollbackOf ?? payload.seq - 1) : undefined,
+    },
+  };
 };

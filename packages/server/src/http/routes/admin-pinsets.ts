@@ -77,6 +77,29 @@ function stringField(body: unknown, name: string): string {
   return value;
 }
 
+/**
+ * The server releases the pre-signed rollback by itself, so it checks at publish time that it is
+ * one: it names the document it rolls back, enforces nothing (report-only rollout, every host in
+ * report mode) and keeps every host and pin of the document, so reports go on for the same keys.
+ */
+function checkRollback(doc: VerifiedDocument, rollback: VerifiedDocument): void {
+  const refuse = (why: string): never => {
+    throw new HttpError(422, 'ERR_HTTP_ROLLBACK_INVALID', `rollbackJws: ${why}; sign it with qrpin sign`);
+  };
+  const r = rollback.payload;
+  if (r.rollbackOf !== doc.payload.seq) {
+    refuse(`it rolls back seq ${String(r.rollbackOf ?? 'none')}, not the published seq ${doc.payload.seq}`);
+  }
+  if (r.rollout.stage !== 'report-only') refuse(`its rollout stage is ${r.rollout.stage}, not report-only`);
+  const enforcing = r.hosts.find((h) => h.mode !== 'report');
+  if (enforcing !== undefined) refuse(`host ${enforcing.pattern} is in ${enforcing.mode} mode, not report`);
+  const key = (h: { pattern: string; pins: readonly string[] }) =>
+    `${h.pattern} ${[...h.pins].sort().join(' ')}`;
+  const kept = new Set(r.hosts.map(key));
+  const lost = doc.payload.hosts.find((h) => !kept.has(key(h)));
+  if (lost !== undefined) refuse(`it does not keep host ${lost.pattern} with the document's pins`);
+}
+
 export function registerAdminPinsetRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const admin = {
     onRequest: async (request: FastifyRequest) => {
@@ -137,6 +160,7 @@ export function registerAdminPinsetRoutes(app: FastifyInstance, ctx: HttpContext
       trustedKeys,
       lastSeq: doc.payload.seq,
     });
+    checkRollback(doc, rollback);
     let stored: StoredPinset;
     try {
       stored = await ctx.store.publish(project, {
