@@ -1,4 +1,4 @@
-import type { TelemetryEvent } from '@qrpin/core';
+import type { TelemetryStore } from './telemetry-store.ts';
 /**
  * The storage contract of the qrpin server. Two implementations keep it: SQLite through
  * `node:sqlite` (the embedded default) and PostgreSQL through `pg` (several stateless replicas
@@ -68,20 +68,9 @@ export interface HistoryOptions {
  * (await store.current('demo'))?.seq; // 1
  * ```
  */
-export interface PinsetStore {
+export interface PinsetStore extends TelemetryStore {
   /** Applies the versioned migrations not applied yet, in one transaction. Idempotent. */
   migrate(): Promise<void>;
-  /** Adds an app's ingest key for events, given as the lower-case hex SHA-256 of the key. */
-  addIngestKey(project: string, appId: string, keyHash: string): Promise<void>;
-  /** The project and app an ingest key (by hash) belongs to, or `undefined`. */
-  findIngestKey(keyHash: string): Promise<{ readonly project: string; readonly appId: string } | undefined>;
-  /**
-   * Stores validated events in one transaction, durably: when the promise resolves, every event is
-   * committed (the server acknowledges a batch only then). Returns how many were stored.
-   */
-  insertEvents(events: readonly TelemetryEvent[]): Promise<number>;
-  /** How many events a project has stored. */
-  countEvents(project: string): Promise<number>;
   /** Throws unless the database answers (for `/readyz`). */
   ping(): Promise<void>;
   /** Creates a project. `ERR_STORE_CONFLICT` if it exists. */

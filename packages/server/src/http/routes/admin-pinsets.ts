@@ -1,21 +1,13 @@
 // The admin routes: publish a verified document with its pre-signed rollback, release the rollback,
 // list the history. Each needs a bearer token of the project and is rate-limited per client address.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { QrpinError } from '@qrpin/core';
 import { HttpError } from '../http-error.ts';
+import { checkAdmin } from '../auth.ts';
 import { projectParam, type HttpContext } from '../../lib/http-context.ts';
 import { sha256Hex } from '../../lib/sha256.ts';
 import type { VerifiedDocument, VerifyContext } from '../verifier.ts';
 import type { StoredPinset } from '../../storage/pinset-store.ts';
-
-const UNAUTHORIZED_HEADERS = { 'www-authenticate': 'Bearer realm="qrpin"' };
-
-function bearerToken(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const match = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(header.trim());
-  return match?.[1];
-}
 
 /** Runs first (`onRequest`), before the body is read: a refused client costs no parsing. */
 function rateLimit(ctx: HttpContext, request: FastifyRequest): void {
@@ -26,33 +18,6 @@ function rateLimit(ctx: HttpContext, request: FastifyRequest): void {
       'ERR_HTTP_RATE_LIMITED',
       `too many admin requests from this address; retry in ${take.retryAfterSeconds} s`,
       { 'retry-after': String(take.retryAfterSeconds) },
-    );
-  }
-}
-
-async function checkAdmin(ctx: HttpContext, request: FastifyRequest, project: string): Promise<void> {
-  const token = bearerToken(request.headers.authorization);
-  if (token === undefined) {
-    throw new HttpError(
-      401,
-      'ERR_HTTP_UNAUTHORIZED',
-      'an admin token is needed: send "Authorization: Bearer <token>"',
-      UNAUTHORIZED_HEADERS,
-    );
-  }
-  const presented = createHash('sha256').update(token, 'utf8').digest();
-  let valid = false;
-  for (const hash of await ctx.store.findAdminTokenHashes(project)) {
-    const stored = Buffer.from(hash, 'hex');
-    // Every stored hash is compared (no early exit), each in constant time.
-    if (stored.length === presented.length && timingSafeEqual(stored, presented)) valid = true;
-  }
-  if (!valid) {
-    throw new HttpError(
-      401,
-      'ERR_HTTP_UNAUTHORIZED',
-      `the token is not an admin token of project "${project}"`,
-      UNAUTHORIZED_HEADERS,
     );
   }
 }

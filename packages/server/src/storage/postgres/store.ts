@@ -25,6 +25,7 @@ import {
   unknownProject,
 } from '../../lib/store-input.ts';
 import { sha256Hex } from '../../lib/sha256.ts';
+import { pendingTelemetry } from '../pending-telemetry.ts';
 
 /** Options of {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -116,6 +117,7 @@ export function openPostgresStore(options: PostgresStoreOptions): PinsetStore {
   }
 
   return {
+    ...pendingTelemetry(),
     async migrate() {
       await transaction(async (client) => {
         await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);

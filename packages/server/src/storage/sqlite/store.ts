@@ -27,6 +27,7 @@ import {
   unknownProject,
 } from '../../lib/store-input.ts';
 import { sha256Hex } from '../../lib/sha256.ts';
+import { pendingTelemetry } from '../pending-telemetry.ts';
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -102,6 +103,7 @@ export function openSqliteStore(options: SqliteStoreOptions = {}): PinsetStore {
   }
 
   return {
+    ...pendingTelemetry(),
     async migrate() {
       write(() => {
         db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
