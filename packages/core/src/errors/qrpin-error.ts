@@ -58,7 +58,11 @@ export type QrpinErrorCode =
   | 'ERR_STORE_UNKNOWN_PROJECT'
   | 'ERR_STORE_CONFLICT'
   | 'ERR_STORE_NO_ROLLBACK'
-  | 'ERR_STORE_OPTIONS';
+  | 'ERR_STORE_OPTIONS'
+  | 'ERR_ALERT_OPTIONS'
+  | 'ERR_ALERT_INPUT'
+  | 'ERR_WEBHOOK_OPTIONS'
+  | 'ERR_RETENTION_OPTIONS';
 
 /** Where in a source file a problem sits (1-based line and column). */
 export interface SourcePosition {
