@@ -19,6 +19,8 @@ import { HttpError, type ErrorBody } from './http-error.ts';
 import { registerAdminPinsetRoutes } from './routes/admin-pinsets.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerReportRoutes } from './routes/reports.ts';
+import { registerMetricsRoutes } from './routes/metrics.ts';
+import { retentionPolicy, type RetentionPolicy } from '../retention/policy.ts';
 import { CurrentDocumentCache } from '../lib/current-cache.ts';
 import { registerPublicPinsetRoutes, serveCurrentFromMemory } from './routes/public-pinsets.ts';
 import { createServer as createHttpServer } from 'node:http';
@@ -65,6 +67,11 @@ export interface CreateServerOptions {
   readonly trustProxy?: boolean | string | undefined;
   /** The clock for rate limiting, in milliseconds (default `Date.now`). */
   readonly nowMs?: (() => number) | undefined;
+  /**
+   * How long telemetry is kept (defaults in `DEFAULT_RETENTION`): the metrics API answers from the
+   * rollups still kept. The purge itself runs in `startServer`.
+   */
+  readonly retention?: Partial<RetentionPolicy> | undefined;
 }
 
 const REDACT = {
@@ -207,5 +214,10 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
   registerAdminPinsetRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerReportRoutes(app, ctx);
+  const retention = retentionPolicy(options.retention);
+  registerMetricsRoutes(app, ctx, {
+    minuteSeconds: retention.minuteRollupsDays * 86_400,
+    hourSeconds: retention.hourRollupsDays * 86_400,
+  });
   return app;
 }
