@@ -10,7 +10,8 @@
  * @see https://www.rfc-editor.org/rfc/rfc9111 (HTTP caching: `Cache-Control`, `ETag`, 304)
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { ServerMetrics } from '../lib/metrics.ts';
+import { ServerMetrics, type DestinationGauges } from '../lib/metrics.ts';
+import { destinationGauges } from '../metrics/destination-gauges.ts';
 import { TokenBuckets } from '../lib/token-bucket.ts';
 import type { HttpContext } from '../lib/http-context.ts';
 import { StoreError } from '../storage/error.ts';
@@ -206,9 +207,18 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     }
     return { status: 'ready' };
   });
-  app.get('/metrics', async (_request, reply) =>
-    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(metrics.render()),
-  );
+  app.get('/metrics', async (request, reply) => {
+    let gauges: DestinationGauges[] = [];
+    try {
+      gauges = await destinationGauges(options.store, ctx.nowMs());
+    } catch (err) {
+      // The process counters are still worth scraping when the store does not answer.
+      request.log.error({ err }, 'reading rollups for /metrics failed');
+    }
+    return reply
+      .header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+      .send(metrics.render(gauges));
+  });
 
   registerPublicPinsetRoutes(app, ctx);
   registerAdminPinsetRoutes(app, ctx);

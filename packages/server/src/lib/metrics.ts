@@ -34,8 +34,25 @@ class LabelledCounter {
   }
 }
 
+/** Destinations a project may have as labels; beyond, their events count under `_other`. */
+const MAX_DESTINATION_LABELS = 1000;
+
+/** The figures of one destination over the last window, computed from rollups at scrape time. */
+export interface DestinationGauges {
+  readonly project: string;
+  readonly destination: string;
+  readonly completionRatio: number | null;
+  readonly tlsErrorRatio: number | null;
+  readonly pinFailureRatio: number | null;
+}
+
 export class ServerMetrics {
   readonly #requests = new LabelledCounter();
+  readonly #journeyEvents = new LabelledCounter();
+  readonly #destinations = new Map<string, Set<string>>();
+  readonly #alerts = new LabelledCounter();
+  readonly #deliveries = new LabelledCounter();
+  readonly #purged = new LabelledCounter();
   readonly #publishes = new LabelledCounter();
   readonly #refusals = new LabelledCounter();
   readonly #currentSeq = new LabelledCounter();
@@ -57,7 +74,61 @@ export class ServerMetrics {
     this.#currentSeq.set(project, () => ({ project }), seq);
   }
 
-  render(): string {
+  /** Counts acknowledged journey events by project, destination and type. */
+  ingested(events: readonly { project: string; destination?: string | undefined; type: string }[]): void {
+    for (const e of events) {
+      const destination = this.#destinationLabel(e.project, e.destination ?? '');
+      this.#journeyEvents.add(`${e.project}\u0000${destination}\u0000${e.type}`, () => ({
+        project: e.project,
+        destination,
+        type: e.type,
+      }));
+    }
+  }
+
+  #destinationLabel(project: string, destination: string): string {
+    let seen = this.#destinations.get(project);
+    if (seen === undefined) {
+      seen = new Set();
+      this.#destinations.set(project, seen);
+    }
+    if (seen.has(destination)) return destination;
+    if (seen.size >= MAX_DESTINATION_LABELS) return '_other';
+    seen.add(destination);
+    return destination;
+  }
+
+  /** Counts an alert this replica raised. */
+  alerted(project: string, destination: string, kind: string): void {
+    const label = this.#destinationLabel(project, destination);
+    this.#alerts.add(`${project}\u0000${label}\u0000${kind}`, () => ({ project, destination: label, kind }));
+  }
+
+  /** Counts a webhook delivery attempt by outcome (`delivered`, `retry`, `failed`). */
+  delivery(outcome: 'delivered' | 'retry' | 'failed'): void {
+    this.#deliveries.add(outcome, () => ({ outcome }));
+  }
+
+  /** Counts rows the retention purge deleted, by kind. */
+  purged(result: Readonly<Record<string, number>>): void {
+    for (const [kind, n] of Object.entries(result)) if (n > 0) this.#purged.add(kind, () => ({ kind }), n);
+  }
+
+  /**
+   * The exposition; `destinations` are the per-destination ratios over the last hour, read from
+   * the shared rollups (so every replica shows the same figures).
+   */
+  render(destinations: readonly DestinationGauges[] = []): string {
+    const gauge = (name: string, help: string, pick: (d: DestinationGauges) => number | null): string[] => [
+      `# HELP ${name} ${help}`,
+      `# TYPE ${name} gauge`,
+      ...destinations.flatMap((d) => {
+        const value = pick(d);
+        return value === null
+          ? []
+          : [`${name}${labels({ project: d.project, destination: d.destination })} ${value}`];
+      }),
+    ];
     const out = [
       '# HELP qrpin_http_requests_total HTTP requests answered, by method, route and status.',
       '# TYPE qrpin_http_requests_total counter',
@@ -71,6 +142,33 @@ export class ServerMetrics {
       '# HELP qrpin_pinset_current_seq The seq of the current document of each project, as last seen by this process.',
       '# TYPE qrpin_pinset_current_seq gauge',
       ...this.#currentSeq.lines('qrpin_pinset_current_seq'),
+      '# HELP qrpin_journey_events_total Journey events acknowledged by this process, by project, destination and type.',
+      '# TYPE qrpin_journey_events_total counter',
+      ...this.#journeyEvents.lines('qrpin_journey_events_total'),
+      '# HELP qrpin_alerts_total Spike alerts raised by this process.',
+      '# TYPE qrpin_alerts_total counter',
+      ...this.#alerts.lines('qrpin_alerts_total'),
+      '# HELP qrpin_webhook_deliveries_total Webhook delivery attempts by outcome.',
+      '# TYPE qrpin_webhook_deliveries_total counter',
+      ...this.#deliveries.lines('qrpin_webhook_deliveries_total'),
+      '# HELP qrpin_retention_purged_rows_total Rows deleted by the retention purge, by kind.',
+      '# TYPE qrpin_retention_purged_rows_total counter',
+      ...this.#purged.lines('qrpin_retention_purged_rows_total'),
+      ...gauge(
+        'qrpin_destination_completion_ratio',
+        'Completions over scans of each destination in the last hour (all replicas).',
+        (d) => d.completionRatio,
+      ),
+      ...gauge(
+        'qrpin_destination_tls_error_ratio',
+        'TLS errors over TLS attempts of each destination in the last hour (all replicas).',
+        (d) => d.tlsErrorRatio,
+      ),
+      ...gauge(
+        'qrpin_destination_pin_failure_ratio',
+        'Pin failures over TLS attempts of each destination in the last hour (all replicas).',
+        (d) => d.pinFailureRatio,
+      ),
     ];
     return `${out.join('\n')}\n`;
   }

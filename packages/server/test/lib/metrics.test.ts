@@ -30,4 +30,39 @@ describe('ServerMetrics', () => {
     metrics.request('GET', 'a\\b"c\nd', 404);
     assert.match(metrics.render(), /route="a\\\\b\\"c\\nd"/);
   });
+
+  it('counts journey events per destination and caps the destinations a project may label', () => {
+    const metrics = new ServerMetrics();
+    metrics.ingested([
+      { project: 'spring', destination: 'poster', type: 'scan' },
+      { project: 'spring', destination: 'poster', type: 'scan' },
+      { project: 'spring', type: 'abandon' },
+    ]);
+    for (let i = 0; i < 1005; i++)
+      metrics.ingested([{ project: 'flood', destination: `d${i}`, type: 'scan' }]);
+    const text = metrics.render();
+    assert.match(
+      text,
+      /^qrpin_journey_events_total\{project="spring",destination="poster",type="scan"\} 2$/m,
+    );
+    assert.match(text, /^qrpin_journey_events_total\{project="spring",destination="",type="abandon"\} 1$/m);
+    assert.match(text, /^qrpin_journey_events_total\{project="flood",destination="_other",type="scan"\} 5$/m);
+    assert.equal(text.match(/project="flood"/g)?.length, 1001);
+  });
+
+  it('writes the per-destination ratios it is given, leaving out the ones without a denominator', () => {
+    const text = new ServerMetrics().render([
+      {
+        project: 'spring',
+        destination: 'poster',
+        completionRatio: 0.9,
+        tlsErrorRatio: 0.01,
+        pinFailureRatio: null,
+      },
+    ]);
+    assert.match(text, /^qrpin_destination_completion_ratio\{project="spring",destination="poster"\} 0\.9$/m);
+    assert.match(text, /^qrpin_destination_tls_error_ratio\{project="spring",destination="poster"\} 0\.01$/m);
+    assert.doesNotMatch(text, /^qrpin_destination_pin_failure_ratio\{/m);
+    assert.match(text, /^# TYPE qrpin_destination_pin_failure_ratio gauge$/m);
+  });
 });

@@ -76,6 +76,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: HttpContext): voi
         'retry-after': '5',
       });
     }
+    ctx.metrics.ingested(events);
     return reply.code(202).send({ accepted: stored });
   });
 }
