@@ -73,6 +73,8 @@ export interface CreateServerOptions {
    * rollups still kept. The purge itself runs in `startServer`.
    */
   readonly retention?: Partial<RetentionPolicy> | undefined;
+  /** The counters `/metrics` shows; pass one to count the work of jobs running beside the server. */
+  readonly metrics?: ServerMetrics | undefined;
 }
 
 const REDACT = {
@@ -143,7 +145,7 @@ function toAnswer(err: unknown): { status: number; body: ErrorBody; headers: Rec
  */
 export function createServer(options: CreateServerOptions): FastifyInstance {
   const limits = options.limits ?? {};
-  const metrics = new ServerMetrics();
+  const metrics = options.metrics ?? new ServerMetrics();
   const current = new CurrentDocumentCache(
     options.store,
     limits.currentCacheMs ?? 1000,

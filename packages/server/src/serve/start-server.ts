@@ -7,6 +7,9 @@ import { createServer, type ServerLimits, type ServerLogger } from '../http/crea
 import type { PinsetVerifier } from '../http/verifier.ts';
 import { openStore } from '../storage/open-store.ts';
 import type { PinsetStore } from '../storage/pinset-store.ts';
+import { ServerMetrics } from '../lib/metrics.ts';
+import { retentionPolicy, type RetentionPolicy } from '../retention/policy.ts';
+import { startPurgeJob, type PurgeJob } from '../retention/purge-job.ts';
 
 /** Options of {@link startServer}. */
 export interface StartServerOptions {
@@ -23,6 +26,10 @@ export interface StartServerOptions {
   readonly logger?: ServerLogger | undefined;
   readonly limits?: ServerLimits | undefined;
   readonly trustProxy?: boolean | string | undefined;
+  /** How long telemetry is kept (see `DEFAULT_RETENTION`); the purge runs hourly. */
+  readonly retention?: Partial<RetentionPolicy> | undefined;
+  /** Run the background jobs (retention purge, spike detection, webhooks); default true. */
+  readonly jobs?: boolean | undefined;
 }
 
 /** A listening server. */
@@ -49,13 +56,17 @@ export interface RunningServer {
  * ```
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const retention = retentionPolicy(options.retention);
   const store = await openStore({ databaseUrl: options.databaseUrl, directory: options.directory });
+  const metrics = new ServerMetrics();
   const app = createServer({
     store,
+    metrics,
     verify: options.verify,
     logger: options.logger,
     limits: options.limits,
     trustProxy: options.trustProxy,
+    retention,
   });
   try {
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
@@ -67,6 +78,23 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8080);
   const host = options.host ?? '127.0.0.1';
+  const jobs: { stop(): Promise<void> }[] = [];
+  if (options.jobs !== false) {
+    const purge: PurgeJob = startPurgeJob({
+      store,
+      policy: retention,
+      onRun: (result) => {
+        if (result instanceof Error) app.log.error({ err: result }, 'retention purge failed');
+        else {
+          metrics.purged({ ...result });
+          if (result.events + result.rollups + result.alerts + result.sessions > 0) {
+            app.log.info({ purged: result }, 'retention purge');
+          }
+        }
+      },
+    });
+    jobs.push(purge);
+  }
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -75,6 +103,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     close() {
       closing ??= (async () => {
         try {
+          await Promise.all(jobs.map((job) => job.stop()));
           await app.close();
         } finally {
           await store.close();
