@@ -1,0 +1,351 @@
+/**
+ * Event ingestion: events/s and acknowledgement latency of `POST /v1/events` on the real server,
+ * against the machine's own limit for the same durable writes — the same event rows inserted by a
+ * bare SQL loop, in transactions of the same size, with the same durability settings.
+ *
+ *   node --conditions=qrpin-source bench/ingest.ts [--store sqlite|postgres|both] [--seconds 10]
+ *       [--batch 500] [--senders 8]
+ *
+ * The server (startServer, jobs off, ingest rate limit raised) runs in a child process; the load
+ * comes from this process over keep-alive connections (undici), `--senders` batches in flight, each
+ * body serialised once up front so the load generator costs little CPU. Every answer must be
+ * 202 with `accepted` equal to the batch size; anything else fails the run. It prints events/s,
+ * p50/p99/max acknowledgement latency, the bare loop's events/s and the ratio server/bare.
+ *
+ * Target (issue 5): ≥ 50,000 events/s on SQLite with p99 acknowledgement under 50 ms.
+ */
+import { fork } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DatabaseSync } from 'node:sqlite';
+import pg from 'pg';
+import { Agent, request } from 'undici';
+import {
+  corePinsetVerifier,
+  openPostgresStore,
+  openSqliteStore,
+  startServer,
+  type PinsetStore,
+} from '@qrpin/server';
+
+const KEY = 'bench-ingest-key-0123456789abcdef';
+const TARGET_EVENTS_PER_SECOND = 50_000;
+const TARGET_P99_MS = 50;
+const POSTGRES_URL = process.env.QRPIN_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+interface ServeSetup {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly where: string;
+}
+
+if (process.argv.includes('--serve')) {
+  process.once('message', (setup: ServeSetup) => void serve(setup));
+} else {
+  await main();
+}
+
+async function serve(setup: ServeSetup): Promise<void> {
+  const server = await startServer({
+    verify: corePinsetVerifier(),
+    ...(setup.kind === 'sqlite' ? { directory: setup.where, databaseUrl: '' } : { databaseUrl: setup.where }),
+    host: '127.0.0.1',
+    port: 0,
+    logger: false,
+    jobs: false,
+    limits: { ingestBurst: 1_000_000, ingestRefillPerSecond: 1_000_000 },
+  });
+  process.once('disconnect', () => void server.close().finally(() => process.exit(0)));
+  process.send?.(server.url);
+}
+
+type Event = Record<string, string | number>;
+
+/**
+ * Varied, valid events as live traffic sends them: 100 destinations, 5 campaigns, 4 app versions,
+ * 2 platforms, 100 rollout cohorts, times within the last few seconds.
+ */
+function makeEvents(count: number, salt: number): Event[] {
+  const types = [
+    'scan',
+    'tls_ok',
+    'hop',
+    'complete',
+    'scan',
+    'tls_ok',
+    'hop',
+    'complete',
+    'tls_error',
+    'abandon',
+  ];
+  const now = Date.now();
+  return Array.from({ length: count }, (_, i) => {
+    const n = salt * count + i;
+    const type = types[n % types.length]!;
+    return {
+      type,
+      time: new Date(now - (n % 10) * 1000).toISOString(),
+      project: 'bench',
+      appId: 'kiosk',
+      appVersion: `3.${(n >> 3) % 4}.0`,
+      platform: (n >> 5) % 2 === 0 ? 'ios' : 'android',
+      sessionId: randomBytes(16).toString('hex'),
+      destination: `destination-${n % 100}`,
+      campaign: `campaign-${(n >> 7) % 5}`,
+      pinsetSeq: 7,
+      cohort: (n * 37) % 100,
+      ...(type === 'scan' || type === 'abandon' ? {} : { host: `d${n % 100}.example.com` }),
+      ...(type === 'tls_error' ? { code: 'ERR_TLS_CERT_ALTNAME_INVALID' } : {}),
+    };
+  });
+}
+
+interface LoadResult {
+  readonly events: number;
+  readonly seconds: number;
+  readonly latenciesMs: number[];
+}
+
+async function load(
+  url: string,
+  bodies: readonly string[],
+  batch: number,
+  senders: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const dispatcher = new Agent({ connections: senders, pipelining: 1, keepAliveTimeout: 60_000 });
+  const latenciesMs: number[] = [];
+  let events = 0;
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  const sender = async (s: number): Promise<void> => {
+    for (let i = s; performance.now() < until; i += senders) {
+      const t0 = performance.now();
+      const res = await request(`${url}/v1/events`, {
+        method: 'POST',
+        dispatcher,
+        headers: { 'content-type': 'application/json', 'x-qrpin-ingest-key': KEY },
+        body: bodies[i % bodies.length],
+      });
+      const text = await res.body.text();
+      if (res.statusCode !== 202 || text !== `{"accepted":${batch}}`) {
+        throw new Error(`a batch answered ${res.statusCode}: ${text.slice(0, 200)}`);
+      }
+      latenciesMs.push(performance.now() - t0);
+      events += batch;
+    }
+  };
+  await Promise.all(Array.from({ length: senders }, (_, s) => sender(s)));
+  const elapsed = (performance.now() - started) / 1000;
+  await dispatcher.close();
+  return { events, seconds: elapsed, latenciesMs };
+}
+
+/** The row every store writes for an event (the columns of the `events` table). */
+function row(e: Event, received: string): unknown[] {
+  return [
+    e.project,
+    e.appId,
+    e.type,
+    e.time,
+    e.sessionId,
+    e.destination ?? null,
+    e.campaign ?? null,
+    JSON.stringify(e),
+    received,
+  ];
+}
+
+/** The bare SQLite loop: the same rows, same pragmas, transactions of `batch`, for `seconds`. */
+function bareSqlite(directory: string, batches: readonly Event[][], seconds: number): number {
+  const db = new DatabaseSync(join(directory, 'qrpin.db'));
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = FULL');
+  const insert = db.prepare(
+    `INSERT INTO events (project, app_id, type, time, session_id, destination, campaign, body, received_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  let events = 0;
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  for (let i = 0; performance.now() < until; i++) {
+    const received = new Date().toISOString();
+    db.exec('BEGIN IMMEDIATE');
+    for (const e of batches[i % batches.length]!) insert.run(...(row(e, received) as string[]));
+    db.exec('COMMIT');
+    events += batches[i % batches.length]!.length;
+  }
+  const rate = events / ((performance.now() - started) / 1000);
+  db.close();
+  return rate;
+}
+
+/** The bare PostgreSQL loop: `senders` connections, one multi-row INSERT per transaction of `batch`. */
+async function barePostgres(
+  schema: string,
+  batches: readonly Event[][],
+  senders: number,
+  seconds: number,
+): Promise<number> {
+  const pool = new pg.Pool({
+    connectionString: POSTGRES_URL,
+    max: senders,
+    options: `-c search_path=${schema}`,
+  });
+  let events = 0;
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  const sender = async (s: number): Promise<void> => {
+    const client = await pool.connect();
+    try {
+      for (let i = s; performance.now() < until; i += senders) {
+        const received = new Date().toISOString();
+        const rows = batches[i % batches.length]!.map((e) => row(e, received));
+        const columns = Array.from({ length: 9 }, (_, c) => rows.map((r) => r[c]));
+        await client.query('BEGIN');
+        await client.query(
+          `INSERT INTO events (project, app_id, type, time, session_id, destination, campaign, body, received_at)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::timestamptz[])`,
+          columns,
+        );
+        await client.query('COMMIT');
+        events += rows.length;
+      }
+    } finally {
+      client.release();
+    }
+  };
+  await Promise.all(Array.from({ length: senders }, (_, s) => sender(s)));
+  const rate = events / ((performance.now() - started) / 1000);
+  await pool.end();
+  return rate;
+}
+
+async function prepareStore(store: PinsetStore): Promise<void> {
+  await store.migrate();
+  await store.createProject('bench');
+  await store.addIngestKey('bench', 'kiosk', createHash('sha256').update(KEY).digest('hex'));
+  await store.close();
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function runServer(
+  setup: ServeSetup,
+  bodies: readonly string[],
+  batch: number,
+  senders: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const child = fork(import.meta.filename, ['--serve'], { execArgv: process.execArgv });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      child.once('message', (message) => resolve(message as string));
+      child.once('exit', (code) => reject(new Error(`the server child exited with ${code}`)));
+      child.send(setup);
+    });
+    await load(url, bodies, batch, senders, 1); // warm-up, not counted
+    return await load(url, bodies, batch, senders, seconds);
+  } finally {
+    if (child.connected) child.disconnect();
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      store: { type: 'string', default: 'both' },
+      seconds: { type: 'string', default: '10' },
+      batch: { type: 'string', default: '500' },
+      senders: { type: 'string', default: '8' },
+    },
+  });
+  const seconds = bounded(values.seconds, 1, 120);
+  const batch = bounded(values.batch, 1, 1000);
+  const senders = bounded(values.senders, 1, 64);
+  const stores: readonly ('sqlite' | 'postgres')[] =
+    values.store === 'both'
+      ? ['sqlite', 'postgres']
+      : values.store === 'sqlite' || values.store === 'postgres'
+        ? [values.store]
+        : [];
+  if (stores.length === 0) {
+    console.error('ingest bench: --store takes sqlite, postgres or both');
+    process.exit(2);
+  }
+  const batches = Array.from({ length: 40 }, (_, i) => makeEvents(batch, i));
+  const bodies = batches.map((events) => JSON.stringify({ events }));
+  console.log(
+    `node ${process.version}; batches of ${batch} events (${Math.round(bodies[0]!.length / 1024)} KiB), ` +
+      `${senders} in flight, ${seconds} s per side after a 1 s warm-up`,
+  );
+  for (const kind of stores) {
+    let serverResult: LoadResult;
+    let bare: number;
+    if (kind === 'sqlite') {
+      const dir = mkdtempSync(join(tmpdir(), 'qrpin-bench-ingest-'));
+      const bareDir = mkdtempSync(join(tmpdir(), 'qrpin-bench-bare-'));
+      try {
+        await prepareStore(openSqliteStore({ directory: dir }));
+        await prepareStore(openSqliteStore({ directory: bareDir }));
+        serverResult = await runServer({ kind, where: dir }, bodies, batch, senders, seconds);
+        bare = bareSqlite(bareDir, batches, seconds);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+        rmSync(bareDir, { recursive: true, force: true });
+      }
+    } else {
+      const schemas = [
+        `qrpin_bench_${randomBytes(5).toString('hex')}`,
+        `qrpin_bench_${randomBytes(5).toString('hex')}`,
+      ];
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      try {
+        for (const schema of schemas) {
+          await admin.query(`CREATE SCHEMA ${schema}`);
+          await prepareStore(openPostgresStore({ connectionString: POSTGRES_URL, schema }));
+        }
+        const url = new URL(POSTGRES_URL);
+        url.searchParams.set('options', `-c search_path=${schemas[0]}`);
+        serverResult = await runServer({ kind, where: url.href }, bodies, batch, senders, seconds);
+        bare = await barePostgres(schemas[1]!, batches, senders, seconds);
+      } finally {
+        for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await admin.end();
+      }
+    }
+    const rate = serverResult.events / serverResult.seconds;
+    const sorted = [...serverResult.latenciesMs].sort((a, b) => a - b);
+    const p99 = percentile(sorted, 99);
+    console.log(`\n${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'}:`);
+    console.log(
+      `  qrpin server: ${Math.round(rate)} events/s acknowledged (${serverResult.events} in ${serverResult.seconds.toFixed(1)} s); ` +
+        `ack latency p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms`,
+    );
+    console.log(
+      `  bare SQL loop (same rows, no HTTP, no validation, no rollups): ${Math.round(bare)} events/s`,
+    );
+    console.log(`  ratio server/bare: ${(rate / bare).toFixed(3)}`);
+    if (kind === 'sqlite') {
+      const met = rate >= TARGET_EVENTS_PER_SECOND && p99 < TARGET_P99_MS;
+      console.log(
+        `  target ≥ ${TARGET_EVENTS_PER_SECOND} events/s with p99 < ${TARGET_P99_MS} ms: ${met ? 'met' : 'MISSED'}`,
+      );
+    }
+  }
+}
+
+function bounded(text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`ingest bench: expected an integer from ${min} to ${max}, got "${text}"`);
+    process.exit(2);
+  }
+  return n;
+}
