@@ -21,9 +21,12 @@ import { registerAdminPinsetRoutes } from './routes/admin-pinsets.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerReportRoutes } from './routes/reports.ts';
 import { registerMetricsRoutes } from './routes/metrics.ts';
+import { registerAdminWebhookRoutes } from './routes/admin-webhooks.ts';
 import { retentionPolicy, type RetentionPolicy } from '../retention/policy.ts';
 import { CurrentDocumentCache } from '../lib/current-cache.ts';
 import { registerPublicPinsetRoutes, serveCurrentFromMemory } from './routes/public-pinsets.ts';
+import { registerDashboardRoutes } from './routes/dashboard.ts';
+import { registerSessionRoutes } from './routes/session.ts';
 import { createServer as createHttpServer } from 'node:http';
 import type { PinsetVerifier } from './verifier.ts';
 
@@ -223,9 +226,12 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
   });
 
   registerPublicPinsetRoutes(app, ctx);
+  registerDashboardRoutes(app);
+  registerSessionRoutes(app, ctx);
   registerAdminPinsetRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerReportRoutes(app, ctx);
+  registerAdminWebhookRoutes(app, ctx);
   const retention = retentionPolicy(options.retention);
   registerMetricsRoutes(app, ctx, {
     minuteSeconds: retention.minuteRollupsDays * 86_400,
