@@ -28,7 +28,12 @@ for (const [name, factory] of FACTORIES) {
       await fixture.cleanup();
     });
 
-    const call = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown, token = TOKEN) =>
+    const call = (
+      method: 'GET' | 'POST' | 'DELETE',
+      url: string,
+      payload?: Record<string, unknown>,
+      token = TOKEN,
+    ) =>
       app.inject({
         method,
         url,
@@ -55,7 +60,7 @@ for (const [name, factory] of FACTORIES) {
       assert.deepEqual((await call('GET', '/v1/projects/spring/webhooks')).json().webhooks, []);
     });
 
-    const refusals: ReadonlyArray<readonly [string, unknown, RegExp]> = [
+    const refusals: ReadonlyArray<readonly [string, Record<string, unknown>, RegExp]> = [
       ['no url', {}, /absolute http\(s\) URL/],
       ['a relative url', { url: '/hook' }, /absolute http\(s\) URL/],
       ['a file url', { url: 'file:///etc/passwd' }, /https \(or http\), not file:/],
