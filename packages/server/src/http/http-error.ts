@@ -15,7 +15,6 @@
  * - `ERR_HTTP_NO_SIGNING_KEYS`: the project has no signing key to verify against;
  * - `ERR_HTTP_PROJECT_MISMATCH`: the document names another project than the URL;
  * - `ERR_HTTP_UNAVAILABLE`: the store does not answer (`/readyz`);
- * - `ERR_HTTP_CSRF`: a cookie-authenticated request that changes state lacks the session's CSRF token;
  * - `ERR_HTTP_CROSS_ORIGIN`: sign-in or sign-out from another origin (`Origin`, `Sec-Fetch-Site`);
  * - `ERR_HTTP_ROLLBACK_INVALID`: the pre-signed rollback is not a report-only copy of the document;
  * - `ERR_HTTP_CSRF`: a cookie-authenticated change came without the session's CSRF token;
@@ -33,7 +32,6 @@ export type HttpErrorCode =
   | 'ERR_HTTP_NO_SIGNING_KEYS'
   | 'ERR_HTTP_PROJECT_MISMATCH'
   | 'ERR_HTTP_UNAVAILABLE'
-  | 'ERR_HTTP_CSRF'
   | 'ERR_HTTP_CROSS_ORIGIN'
   | 'ERR_HTTP_CONFLICT'
   | 'ERR_HTTP_ROLLBACK_INVALID'
