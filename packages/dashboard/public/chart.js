@@ -10,7 +10,7 @@ const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFra
 
 const WIDTH = 640;
 const HEIGHT = 220;
-const MARGIN = { top: 14, right: 14, bottom: 34, left: 52 };
+const MARGIN = { top: 14, right: 14, bottom: 34, left: 60 };
 
 /**
  * The y axis: a round step (1, 2 or 5 × 10^k, at least 1) so that at most five steps cover `max`.
@@ -95,7 +95,17 @@ export function seriesChart({ label, unit, points, step, tone }) {
   }
   yAxis.append(
     s('line', { class: 'axis-line', x1: MARGIN.left, x2: MARGIN.left, y1: MARGIN.top, y2: bottom }),
-    s('text', { class: 'axis-title', x: 4, y: MARGIN.top - 2, 'dominant-baseline': 'hanging' }, unit),
+    s(
+      'text',
+      {
+        class: 'axis-title',
+        x: 12,
+        y: MARGIN.top + plotH / 2,
+        'text-anchor': 'middle',
+        transform: `rotate(-90 12 ${MARGIN.top + plotH / 2})`,
+      },
+      unit,
+    ),
   );
   svg.append(yAxis);
 
@@ -203,5 +213,86 @@ export function funnelChart(stages) {
       ),
     );
   });
+  return svg;
+}
+
+/**
+ * Pin failure rate by rollout cohort (0–99): one slot per cohort, a bar as high as its failure
+ * rate; a cohort with attempts but no failure shows a thin baseline mark, one without attempts
+ * nothing. Each bar's `<title>` gives the counts.
+ *
+ * @param {readonly { cohort: number | null, attempts: number, pinFailuresEnforce: number, pinFailuresReport: number }[]} rows
+ * @returns {SVGSVGElement}
+ */
+export function cohortChart(rows) {
+  const width = 640;
+  const height = 150;
+  const margin = { top: 10, right: 8, bottom: 30, left: 58 };
+  const plotW = width - margin.left - margin.right;
+  const plotH = height - margin.top - margin.bottom;
+  const bottom = margin.top + plotH;
+  const slot = plotW / 100;
+  const rateOf = (/** @type {(typeof rows)[number]} */ row) =>
+    row.attempts > 0 ? (row.pinFailuresEnforce + row.pinFailuresReport) / row.attempts : 0;
+  const cohorts = rows.filter((row) => row.cohort !== null && row.cohort >= 0 && row.cohort <= 99);
+  const top = Math.max(0.01, ...cohorts.map(rateOf));
+  const failing = cohorts.filter((row) => rateOf(row) > 0).length;
+  const svg = s('svg', {
+    class: 'chart cohorts',
+    viewBox: `0 0 ${width} ${height}`,
+    role: 'img',
+    'aria-label': `Pin failure rate by cohort: ${cohorts.length} cohorts with TLS attempts, ${failing} with failures`,
+  });
+  const axis = s('g', { class: 'axis' });
+  for (const v of [0, top / 2, top]) {
+    const y = r(bottom - (v / top) * plotH);
+    axis.append(
+      s('line', { class: 'grid', x1: margin.left, x2: margin.left + plotW, y1: y, y2: y }),
+      s(
+        'text',
+        { x: margin.left - 6, y, 'text-anchor': 'end', 'dominant-baseline': 'middle' },
+        `${(v * 100).toFixed(v === 0 ? 0 : 1)} %`,
+      ),
+    );
+  }
+  for (const c of [0, 25, 50, 75, 99]) {
+    const x = r(margin.left + (c + 0.5) * slot);
+    axis.append(s('text', { x, y: bottom + 14, 'text-anchor': 'middle' }, String(c)));
+  }
+  axis.append(
+    s('line', { class: 'axis-line', x1: margin.left, x2: margin.left + plotW, y1: bottom, y2: bottom }),
+    s(
+      'text',
+      { class: 'axis-title', x: margin.left + plotW, y: height - 2, 'text-anchor': 'end' },
+      'rollout cohort',
+    ),
+  );
+  svg.append(axis);
+  const bars = s('g', { class: 'bars' });
+  for (const row of cohorts) {
+    const cohort = /** @type {number} */ (row.cohort);
+    const rate = rateOf(row);
+    const h = rate > 0 ? Math.max(2, (rate / top) * plotH) : 1.5;
+    const failures = row.pinFailuresEnforce + row.pinFailuresReport;
+    bars.append(
+      s(
+        'rect',
+        {
+          class: rate > 0 ? 'bar failing' : 'bar clean',
+          x: r(margin.left + cohort * slot + slot * 0.15),
+          y: r(bottom - h),
+          width: r(slot * 0.7),
+          height: r(h),
+          'data-cohort': cohort,
+        },
+        s(
+          'title',
+          {},
+          `cohort ${cohort}: ${formatCount(failures)} pin failures in ${formatCount(row.attempts)} TLS attempts (${(rate * 100).toFixed(1)} %)`,
+        ),
+      ),
+    );
+  }
+  svg.append(bars);
   return svg;
 }

@@ -4,7 +4,7 @@
  * campaign; pinset seq adoption and pin failures by seq, mode and cohort; the alert history.
  */
 import { projectGet } from './api.js';
-import { funnelChart, seriesChart } from './chart.js';
+import { cohortChart, funnelChart, seriesChart } from './chart.js';
 import { h } from './dom.js';
 import { filterBar } from './filters.js';
 import { formatAlertKind, formatCount, formatRate, formatTime } from './format.js';
@@ -158,8 +158,11 @@ function pinsetsSection(pinsets) {
       h('td', { class: 'num' }, formatRate(row.pinFailureRate)),
     ),
   );
+  const observed = pinsets.byCohort.filter((row) => row.attempts > 0);
   const cohorts = pinsets.byCohort
-    .filter((row) => row.attempts > 0 || row.pinFailuresEnforce > 0 || row.pinFailuresReport > 0)
+    .filter((row) => row.pinFailuresEnforce + row.pinFailuresReport > 0)
+    .sort((a, b) => (b.pinFailureRate ?? 0) - (a.pinFailureRate ?? 0))
+    .slice(0, 10)
     .map((row) =>
       h(
         'tr',
@@ -216,9 +219,21 @@ function pinsetsSection(pinsets) {
           ? emptyState('No TLS attempts in this range.', '')
           : table('Pin failures by pinset seq', ['Pinset', ...failureColumns], bySeq, 'by-seq'),
         h('h3', {}, 'Pin failures by rollout cohort'),
-        cohorts.length === 0
+        observed.length === 0
           ? emptyState('No TLS attempts with a cohort in this range.', '')
-          : table('Pin failures by cohort', ['Cohort', ...failureColumns], cohorts, 'by-cohort'),
+          : h(
+              'div',
+              { class: 'cohort-panel' },
+              cohortChart(observed),
+              cohorts.length === 0
+                ? h('p', { class: 'muted' }, `No pin failure in any of the ${observed.length} cohorts seen.`)
+                : table(
+                    'Cohorts with the highest pin failure rate',
+                    ['Cohort', ...failureColumns],
+                    cohorts,
+                    'by-cohort',
+                  ),
+            ),
       ),
     ),
   );

@@ -109,7 +109,7 @@ function expiry(iso, nowMs) {
   const t = Date.parse(iso);
   const days = (t - nowMs) / 86_400_000;
   const cls = days < 0 ? 'expired' : days < EXPIRY_WARNING_DAYS ? 'expiring' : 'muted';
-  const words = days < 0 ? `expired ${formatRelative(iso, nowMs)}` : `expire ${formatRelative(iso, nowMs)}`;
+  const words = `pins ${days < 0 ? 'expired' : 'expire'} ${formatRelative(iso, nowMs)}`;
   return h('span', { class: `expiry ${cls}`, title: formatTime(iso) }, words);
 }
 
@@ -132,7 +132,7 @@ function pinsetPanel(pinset, nowMs) {
     'p',
     { class: 'pinset-summary', id: 'pinset-summary' },
     h('strong', {}, `Pinset seq ${pinset.seq}`),
-    ` · ${pinset.hosts.length} host pattern${pinset.hosts.length === 1 ? '' : 's'} · rollout ${rollout.stage}${enforce} · pins `,
+    ` · ${pinset.hosts.length} host pattern${pinset.hosts.length === 1 ? '' : 's'} · rollout ${rollout.stage}${enforce} · `,
     expiry(pinset.exp, nowMs),
   );
 }
@@ -244,8 +244,8 @@ export async function overviewView(ctx, route) {
             'Pins',
             { label: 'Scans', num: true },
             { label: 'Completion', num: true },
-            { label: 'TLS errors', num: true },
-            { label: 'Pin failures', num: true },
+            { label: 'TLS error rate', num: true },
+            { label: 'Pin failure rate', num: true },
             'Last alert',
           ],
           rows,
