@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real test peers from Debian's packages when they are missing:
-# openssl, curl, Java 17 with OkHttp, xmllint, python3, mitmproxy. Sourced by scripts/test.sh and .ci/run.
+# openssl, curl, Java 17 with OkHttp, xmllint, python3, mitmproxy, Chromium (the dashboard's
+# browser tests, driven by playwright-core). Sourced by scripts/test.sh and .ci/run.
 
-QRPIN_PEER_PACKAGES=(openssl curl openjdk-17-jdk-headless libokhttp-java libxml2-utils python3 mitmproxy)
+QRPIN_PEER_PACKAGES=(openssl curl openjdk-17-jdk-headless libokhttp-java libxml2-utils python3 mitmproxy chromium)
 
 qrpin_ensure_peers() {
   local missing=() p
