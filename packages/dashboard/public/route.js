@@ -44,6 +44,21 @@ export const DEFAULT_RANGE = '24h';
 export const DIMENSION_FILTERS = /** @type {const} */ (['campaign', 'appVersion', 'platform']);
 
 /**
+ * `encodeURIComponent`, which throws on a lone surrogate (a JSON string may hold one): such an id
+ * is encoded with U+FFFD in its place rather than breaking the whole view.
+ *
+ * @param {string} value
+ * @returns {string}
+ */
+function encode(value) {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return encodeURIComponent(value.replace(/[\uD800-\uDFFF]/g, '\uFFFD'));
+  }
+}
+
+/**
  * @param {string} value
  * @returns {string | undefined}
  */
@@ -149,9 +164,9 @@ export function formatHash(route) {
     case 'home':
       return '#/';
     case 'overview':
-      return `#/p/${encodeURIComponent(route.project)}?${formatFilters(route.filters)}`;
+      return `#/p/${encode(route.project)}?${formatFilters(route.filters)}`;
     case 'destination':
-      return `#/p/${encodeURIComponent(route.project)}/d/${encodeURIComponent(route.destination)}?${formatFilters(route.filters)}`;
+      return `#/p/${encode(route.project)}/d/${encode(route.destination)}?${formatFilters(route.filters)}`;
   }
 }
 
