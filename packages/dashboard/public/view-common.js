@@ -87,13 +87,14 @@ export function rate(numerator, denominator) {
 }
 
 /**
- * A table with a caption, header cells and the given rows.
+ * A table with a caption, header cells and the given rows, in a box that scrolls sideways on a
+ * narrow screen.
  *
  * @param {string} caption
  * @param {readonly (string | { label: string, num?: boolean })[]} columns
  * @param {readonly HTMLTableRowElement[]} rows
  * @param {string} [className]
- * @returns {HTMLTableElement}
+ * @returns {HTMLElement}
  */
 export function table(caption, columns, rows, className) {
   const head = h('tr');
@@ -104,10 +105,14 @@ export function table(caption, columns, rows, className) {
   const body = h('tbody');
   body.append(...rows);
   return h(
-    'table',
-    { class: className },
-    h('caption', { class: 'visually-hidden' }, caption),
-    h('thead', {}, head),
-    body,
+    'div',
+    { class: 'table-scroll' },
+    h(
+      'table',
+      { class: className },
+      h('caption', { class: 'visually-hidden' }, caption),
+      h('thead', {}, head),
+      body,
+    ),
   );
 }
