@@ -3,6 +3,12 @@
 import { describeInput } from '@qrpin/core';
 import { StoreError } from '../storage/error.ts';
 import type { PublishInput, SigningKeyRecord } from '../storage/pinset-store.ts';
+import type {
+  AlertInput,
+  DeliveryOutcome,
+  RetentionCutoffs,
+  SessionRecord,
+} from '../storage/telemetry-store.ts';
 
 /** Project ids: lower-case letters, digits, `.`, `_`, `-`; 1 to 64 characters. */
 export const PROJECT_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -125,4 +131,123 @@ export function noRollback(project: string, seq: number | undefined): StoreError
       ? `project ${describeInput(project)} has no document, so there is nothing to roll back`
       : `project ${describeInput(project)}: the current document (seq ${seq}) has no pre-signed rollback; publish a fixed document instead`,
   );
+}
+
+/** A positive safe integer (a limit, a lease, a window), named `what` in the error. */
+export function checkPositiveInteger(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new StoreError('ERR_STORE_OPTIONS', `${what} ${String(value)} must be a positive integer`);
+  }
+  return value;
+}
+
+/** A safe integer time (unix seconds or milliseconds), named `what` in the error. */
+export function checkTime(value: number, what: string): number {
+  if (!Number.isSafeInteger(value)) {
+    throw new StoreError('ERR_STORE_OPTIONS', `${what} ${String(value)} must be an integer time`);
+  }
+  return value;
+}
+
+function checkCount(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new StoreError('ERR_STORE_OPTIONS', `${what} ${String(value)} must be a non-negative integer`);
+  }
+  return value;
+}
+
+const ALERT_KINDS: ReadonlySet<string> = new Set(['tls_error_rate', 'pin_failure_rate']);
+
+/** An alert as detection raises it: a known kind, integer counts, a p-value in [0, 1]. */
+export function checkAlert(alert: AlertInput): AlertInput {
+  checkProjectId(alert.project);
+  if (
+    typeof alert.destination !== 'string' ||
+    alert.destination.length === 0 ||
+    alert.destination.length > 128
+  ) {
+    throw new StoreError('ERR_STORE_OPTIONS', 'alert destination must be a string of 1 to 128 characters');
+  }
+  if (!ALERT_KINDS.has(alert.kind)) {
+    throw new StoreError(
+      'ERR_STORE_OPTIONS',
+      `alert kind ${describeInput(String(alert.kind))} must be tls_error_rate or pin_failure_rate`,
+    );
+  }
+  checkTime(alert.windowStart, 'alert windowStart');
+  checkPositiveInteger(alert.windowSeconds, 'alert windowSeconds');
+  for (const [name, sample] of [
+    ['observed', alert.observed],
+    ['baseline', alert.baseline],
+  ] as const) {
+    if (typeof sample !== 'object' || sample === null) {
+      throw new StoreError('ERR_STORE_OPTIONS', `alert ${name} must be { errors, attempts }`);
+    }
+    checkCount(sample.errors, `alert ${name}.errors`);
+    checkCount(sample.attempts, `alert ${name}.attempts`);
+  }
+  if (typeof alert.pValue !== 'number' || !(alert.pValue >= 0 && alert.pValue <= 1)) {
+    throw new StoreError('ERR_STORE_OPTIONS', `alert pValue ${String(alert.pValue)} must be from 0 to 1`);
+  }
+  return alert;
+}
+
+/**
+ * A webhook URL (http or https, at most 2,048 characters) and its secret (1 to 512 characters).
+ * The messages name neither: a webhook URL often carries a token of its own.
+ */
+export function checkWebhook(url: string, secret: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = typeof url === 'string' && url.length <= 2048 ? new URL(url) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
+    throw new StoreError(
+      'ERR_STORE_OPTIONS',
+      'webhook url must be an absolute http or https URL of at most 2048 characters',
+    );
+  }
+  if (typeof secret !== 'string' || secret.length === 0 || secret.length > 512) {
+    throw new StoreError('ERR_STORE_OPTIONS', 'webhook secret must be a string of 1 to 512 characters');
+  }
+}
+
+/** The outcome of a delivery attempt, with its error cut to 200 characters. */
+export function checkOutcome(outcome: DeliveryOutcome): DeliveryOutcome {
+  if (typeof outcome !== 'object' || outcome === null || typeof outcome.ok !== 'boolean') {
+    throw new StoreError(
+      'ERR_STORE_OPTIONS',
+      'delivery outcome must be { ok: true } or { ok: false, retryAt, error }',
+    );
+  }
+  if (outcome.ok) return outcome;
+  if (outcome.retryAt !== undefined) checkTime(outcome.retryAt, 'delivery retryAt');
+  if (typeof outcome.error !== 'string') {
+    throw new StoreError('ERR_STORE_OPTIONS', 'delivery error must be a string');
+  }
+  return { ok: false, retryAt: outcome.retryAt, error: outcome.error.slice(0, 200) };
+}
+
+/** A session to store: its hash, a known project id, an integer expiry and a CSRF token. */
+export function checkSession(sessionHash: string, session: SessionRecord): void {
+  checkSha256(sessionHash, 'session hash');
+  checkProjectId(session.project);
+  checkTime(session.expiresAt, 'session expiresAt');
+  if (
+    typeof session.csrfToken !== 'string' ||
+    session.csrfToken.length === 0 ||
+    session.csrfToken.length > 256
+  ) {
+    throw new StoreError('ERR_STORE_OPTIONS', 'session csrfToken must be a string of 1 to 256 characters');
+  }
+}
+
+/** Retention cut-offs (integer times) and a positive batch limit. */
+export function checkRetention(cutoffs: RetentionCutoffs, batchLimit: number): void {
+  for (const name of ['events', 'minuteRollups', 'hourRollups', 'dayRollups', 'alerts', 'nowMs'] as const) {
+    checkTime(cutoffs[name], `retention ${name}`);
+  }
+  checkPositiveInteger(batchLimit, 'purge batchLimit');
 }

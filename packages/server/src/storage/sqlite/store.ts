@@ -1,6 +1,8 @@
 /**
  * The embedded store: SQLite through Node's built-in `node:sqlite` (no native addon), in WAL mode
- * with `synchronous=FULL`, so an acknowledged publish survives a crash or power loss.
+ * with `synchronous=FULL`, so an acknowledged publish or event batch survives a crash or power loss.
+ * Event batches are group-committed: those that arrive while a write is pending share one
+ * transaction (and one fsync), each acknowledged only after its COMMIT.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,9 +18,9 @@ import type {
 } from '../pinset-store.ts';
 import {
   checkLimit,
+  checkPositiveInteger,
   checkProjectId,
   checkPublish,
-  checkAppId,
   checkSeq,
   checkSha256,
   checkSigningKey,
@@ -27,7 +29,11 @@ import {
   unknownProject,
 } from '../../lib/store-input.ts';
 import { sha256Hex } from '../../lib/sha256.ts';
-import { pendingTelemetry } from '../pending-telemetry.ts';
+import type { GroupCommitInfo } from './event-writer.ts';
+import { statementCache } from './statement-cache.ts';
+import { sqliteTelemetry } from './telemetry.ts';
+
+export type { GroupCommitInfo } from './event-writer.ts';
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -39,6 +45,10 @@ export interface SqliteStoreOptions {
   readonly now?: (() => Date) | undefined;
   /** How long to wait for another process's write lock, in milliseconds (default 5000). */
   readonly busyTimeoutMs?: number | undefined;
+  /** Events in one group-committed transaction at most (default 20,000; batches are never split). */
+  readonly maxGroupEvents?: number | undefined;
+  /** Called after each group commit of event batches (for metrics). */
+  readonly onGroupCommit?: ((info: GroupCommitInfo) => void) | undefined;
 }
 
 type Row = Record<string, unknown>;
@@ -61,6 +71,8 @@ export function openSqliteStore(options: SqliteStoreOptions = {}): PinsetStore {
   db.exec('PRAGMA synchronous = FULL');
   db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
   db.exec('PRAGMA foreign_keys = ON');
+  const statement = statementCache(db);
+  const maxGroupEvents = checkPositiveInteger(options.maxGroupEvents ?? 20_000, 'maxGroupEvents');
 
   /** Runs `work` in a write transaction taken up front (`BEGIN IMMEDIATE`). */
   function write<T>(work: () => T): T {
@@ -76,7 +88,7 @@ export function openSqliteStore(options: SqliteStoreOptions = {}): PinsetStore {
   }
 
   function projectExists(project: string): boolean {
-    return db.prepare('SELECT 1 FROM projects WHERE id = ?').get(project) !== undefined;
+    return statement('SELECT 1 FROM projects WHERE id = ?').get(project) !== undefined;
   }
 
   function toPinset(row: Row): StoredPinset {
@@ -102,8 +114,19 @@ export function openSqliteStore(options: SqliteStoreOptions = {}): PinsetStore {
     return err instanceof Error && /UNIQUE constraint failed|PRIMARY KEY/.test(err.message);
   }
 
+  const { drain, ...telemetry } = sqliteTelemetry({
+    db,
+    statement,
+    now,
+    write,
+    projectExists,
+    isUniqueViolation,
+    maxGroupEvents,
+    onGroupCommit: options.onGroupCommit,
+  });
+
   return {
-    ...pendingTelemetry(),
+    ...telemetry,
     async migrate() {
       write(() => {
         db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -140,54 +163,6 @@ export function openSqliteStore(options: SqliteStoreOptions = {}): PinsetStore {
         }
         throw err;
       }
-    },
-
-    async addIngestKey(project, appId, keyHash) {
-      checkProjectId(project);
-      checkSha256(keyHash, 'ingest key hash');
-      checkAppId(appId);
-      write(() => {
-        if (!projectExists(project)) throw unknownProject(project);
-        db.prepare(
-          'INSERT OR IGNORE INTO ingest_keys (key_hash, project, app_id, created_at) VALUES (?, ?, ?, ?)',
-        ).run(keyHash, project, appId, now().toISOString());
-      });
-    },
-
-    async findIngestKey(keyHash) {
-      const row = db.prepare('SELECT project, app_id FROM ingest_keys WHERE key_hash = ?').get(keyHash) as
-        Row | undefined;
-      return row === undefined ? undefined : { project: String(row.project), appId: String(row.app_id) };
-    },
-
-    async insertEvents(events) {
-      if (events.length === 0) return 0;
-      const received = now().toISOString();
-      return write(() => {
-        const insert = db.prepare(
-          `INSERT INTO events (project, app_id, type, time, session_id, destination, campaign, body, received_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        );
-        for (const e of events) {
-          insert.run(
-            e.project,
-            e.appId,
-            e.type,
-            e.time,
-            e.sessionId,
-            e.destination ?? null,
-            e.campaign ?? null,
-            JSON.stringify(e),
-            received,
-          );
-        }
-        return events.length;
-      });
-    },
-
-    async countEvents(project) {
-      const row = db.prepare('SELECT COUNT(*) AS n FROM events WHERE project = ?').get(project) as Row;
-      return Number(row.n);
     },
 
     async addAdminToken(project, tokenHash) {
@@ -296,7 +271,9 @@ export function openSqliteStore(options: SqliteStoreOptions = {}): PinsetStore {
     },
 
     async close() {
-      if (db.isOpen) db.close();
+      if (!db.isOpen) return;
+      drain();
+      db.close();
     },
   };
 }

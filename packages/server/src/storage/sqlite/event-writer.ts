@@ -1,0 +1,259 @@
+// Group commit of event batches on SQLite. A durable commit costs an fsync of the WAL, so batches
+// that arrive while one is pending are written together: they are queued, and on the next turn of
+// the event loop (setImmediate, after the I/O that brought them) one transaction stores them all.
+// Each batch runs in its own savepoint: a batch that fails (an unknown project) is rolled back and
+// refused alone; the others commit. Every caller's promise settles only after COMMIT returned.
+import type { DatabaseSync } from 'node:sqlite';
+import type { TelemetryEvent } from '@qrpin/core';
+import { unknownProject } from '../../lib/store-input.ts';
+import { COUNTER_COLUMNS, RollupAggregator, eventSeconds, type Aggregate } from '../telemetry/aggregate.ts';
+import type { StatementCache } from './statement-cache.ts';
+
+/** What one group commit wrote, for metrics and tests. */
+export interface GroupCommitInfo {
+  /** Batches stored by the commit. */
+  readonly batches: number;
+  /** Events stored by the commit. */
+  readonly events: number;
+  /** Batches refused inside the group (rolled back to their savepoint). */
+  readonly refused: number;
+}
+
+export interface EventWriterOptions {
+  readonly db: DatabaseSync;
+  readonly statement: StatementCache;
+  readonly now: () => Date;
+  readonly projectExists: (project: string) => boolean;
+  /** Events in one transaction at most (batches are never split); bounds how long a commit blocks. */
+  readonly maxGroupEvents: number;
+  readonly onGroupCommit?: ((info: GroupCommitInfo) => void) | undefined;
+}
+
+/** Queues batches for group commit. */
+export interface EventWriter {
+  /** Resolves with the number of events once the batch is committed; rejects if it was not. */
+  submit(events: readonly TelemetryEvent[]): Promise<number>;
+  /** Commits everything queued, now (before the database is closed). */
+  drain(): void;
+}
+
+interface Pending {
+  readonly events: readonly TelemetryEvent[];
+  readonly seconds: Float64Array;
+  readonly resolve: (stored: number) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+const EVENT_COLUMNS =
+  'INSERT INTO events (project, app_id, type, time, session_id, destination, campaign, body, received_at) VALUES ';
+const EVENT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/** Rows per multi-row INSERT: fewer statement calls, a quarter less CPU per event than one by one. */
+const CHUNK = 50;
+const INSERT_EVENT = EVENT_COLUMNS + EVENT_ROW;
+const INSERT_EVENTS = EVENT_COLUMNS + Array<string>(CHUNK).fill(EVENT_ROW).join(', ');
+
+const ROLLUP_KEY = 'project, span, bucket, destination, campaign, app_version, platform, pinset_seq';
+const UPSERT_ROLLUP = `INSERT INTO rollups (${ROLLUP_KEY}, ${COUNTER_COLUMNS.join(', ')})
+  VALUES (${Array<string>(8 + COUNTER_COLUMNS.length)
+    .fill('?')
+    .join(', ')})
+  ON CONFLICT (${ROLLUP_KEY}) DO UPDATE SET ${COUNTER_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
+const UPSERT_COHORT = `INSERT INTO cohort_rollups
+  (project, span, bucket, destination, pinset_seq, cohort, attempts, pin_failures_enforce, pin_failures_report)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (project, span, bucket, destination, pinset_seq, cohort) DO UPDATE SET
+    attempts = attempts + excluded.attempts,
+    pin_failures_enforce = pin_failures_enforce + excluded.pin_failures_enforce,
+    pin_failures_report = pin_failures_report + excluded.pin_failures_report`;
+const UPSERT_HOST = `INSERT INTO destination_hosts (project, destination, host, last_seen) VALUES (?, ?, ?, ?)
+  ON CONFLICT (project, destination, host) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)`;
+
+/**
+ * @example
+ * ```ts
+ * const writer = createEventWriter({ db, statement, now, projectExists, maxGroupEvents: 20_000 });
+ * await Promise.all([writer.submit(a), writer.submit(b)]); // one transaction, one fsync
+ * ```
+ */
+export function createEventWriter(options: EventWriterOptions): EventWriter {
+  const { db, statement, now, projectExists, maxGroupEvents, onGroupCommit } = options;
+  let queue: Pending[] = [];
+  let scheduled = false;
+
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      if (queue.length === 0) return;
+      commitGroup(takeGroup());
+      // One group per turn: whatever arrived meanwhile, and other I/O, gets its turn first.
+      if (queue.length > 0) schedule();
+    });
+  }
+
+  function takeGroup(): Pending[] {
+    let events = 0;
+    let n = 0;
+    while (n < queue.length && (n === 0 || events + (queue[n] as Pending).events.length <= maxGroupEvents)) {
+      events += (queue[n] as Pending).events.length;
+      n++;
+    }
+    const group = queue.slice(0, n);
+    queue = queue.slice(n);
+    return group;
+  }
+
+  function insertRows(events: readonly TelemetryEvent[], received: string): void {
+    let i = 0;
+    if (events.length >= CHUNK) {
+      const many = statement(INSERT_EVENTS);
+      const params: (string | null)[] = new Array<string | null>(CHUNK * 9);
+      for (; i + CHUNK <= events.length; i += CHUNK) {
+        let o = 0;
+        for (let j = i; j < i + CHUNK; j++) {
+          const e = events[j] as TelemetryEvent;
+          params[o++] = e.project;
+          params[o++] = e.appId;
+          params[o++] = e.type;
+          params[o++] = e.time;
+          params[o++] = e.sessionId;
+          params[o++] = e.destination ?? null;
+          params[o++] = e.campaign ?? null;
+          params[o++] = JSON.stringify(e);
+          params[o++] = received;
+        }
+        many.run(...params);
+      }
+    }
+    if (i < events.length) {
+      const one = statement(INSERT_EVENT);
+      for (; i < events.length; i++) {
+        const e = events[i] as TelemetryEvent;
+        one.run(
+          e.project,
+          e.appId,
+          e.type,
+          e.time,
+          e.sessionId,
+          e.destination ?? null,
+          e.campaign ?? null,
+          JSON.stringify(e),
+          received,
+        );
+      }
+    }
+  }
+
+  function upsert(aggregate: Aggregate): void {
+    const rollup = statement(UPSERT_ROLLUP);
+    for (const r of aggregate.rollups) {
+      rollup.run(
+        r.project,
+        r.span,
+        r.bucket,
+        r.destination,
+        r.campaign,
+        r.appVersion,
+        r.platform,
+        r.pinsetSeq,
+        ...r.counts,
+      );
+    }
+    const cohort = statement(UPSERT_COHORT);
+    for (const c of aggregate.cohorts) {
+      cohort.run(
+        c.project,
+        c.span,
+        c.bucket,
+        c.destination,
+        c.pinsetSeq,
+        c.cohort,
+        c.attempts,
+        c.pinFailuresEnforce,
+        c.pinFailuresReport,
+      );
+    }
+    const host = statement(UPSERT_HOST);
+    for (const h of aggregate.hosts) host.run(h.project, h.destination, h.host, h.lastSeen);
+  }
+
+  /** The error a refused batch's caller gets: an unknown project by name, else the database's. */
+  function refusal(batch: Pending, err: unknown): unknown {
+    if (err instanceof Error && /FOREIGN KEY constraint failed/.test(err.message)) {
+      for (const e of batch.events) if (!projectExists(e.project)) return unknownProject(e.project);
+    }
+    return err;
+  }
+
+  function commitGroup(group: Pending[]): void {
+    const stored: Pending[] = [];
+    const refused: [Pending, unknown][] = [];
+    const savepoints = group.length > 1;
+    try {
+      db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      for (const batch of group) batch.reject(err);
+      return;
+    }
+    try {
+      const received = now().toISOString();
+      const aggregator = new RollupAggregator();
+      for (const batch of group) {
+        if (savepoints) db.exec('SAVEPOINT batch');
+        try {
+          insertRows(batch.events, received);
+          if (savepoints) db.exec('RELEASE batch');
+        } catch (err) {
+          if (!savepoints) throw err;
+          db.exec('ROLLBACK TO batch');
+          db.exec('RELEASE batch');
+          refused.push([batch, err]);
+          continue;
+        }
+        aggregator.add(batch.events, batch.seconds);
+        stored.push(batch);
+      }
+      upsert(aggregator.result());
+      db.exec('COMMIT');
+    } catch (err) {
+      try {
+        if (db.isTransaction) db.exec('ROLLBACK');
+      } catch {
+        // The connection is gone; the transaction went with it.
+      }
+      for (const batch of group) batch.reject(refusal(batch, err));
+      return;
+    }
+    let events = 0;
+    for (const batch of stored) {
+      events += batch.events.length;
+      batch.resolve(batch.events.length);
+    }
+    for (const [batch, err] of refused) batch.reject(refusal(batch, err));
+    try {
+      onGroupCommit?.({ batches: stored.length, events, refused: refused.length });
+    } catch {
+      // An observer's failure must not undo what is committed.
+    }
+  }
+
+  return {
+    submit(events) {
+      if (events.length === 0) return Promise.resolve(0);
+      let seconds: Float64Array;
+      try {
+        seconds = eventSeconds(events);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return new Promise<number>((resolve, reject) => {
+        queue.push({ events, seconds, resolve, reject });
+        schedule();
+      });
+    },
+    drain() {
+      while (queue.length > 0) commitGroup(takeGroup());
+    },
+  };
+}

@@ -1,0 +1,407 @@
+// The telemetry half of the SQLite store: events (through the group-commit writer), rollup
+// queries, alerts with their webhook outbox, sessions and retention.
+import type { DatabaseSync } from 'node:sqlite';
+import { StoreError } from '../error.ts';
+import type { AlertRecord, TelemetryStore, WebhookDelivery } from '../telemetry-store.ts';
+import {
+  checkAlert,
+  checkAppId,
+  checkOutcome,
+  checkPositiveInteger,
+  checkProjectId,
+  checkRetention,
+  checkSession,
+  checkSha256,
+  checkTime,
+  checkWebhook,
+  unknownProject,
+} from '../../lib/store-input.ts';
+import { planCohortQuery, planRollupQuery } from '../telemetry/rollup-query.ts';
+import { createEventWriter, type GroupCommitInfo } from './event-writer.ts';
+import type { StatementCache } from './statement-cache.ts';
+
+type Row = Record<string, unknown>;
+
+export interface SqliteTelemetryOptions {
+  readonly db: DatabaseSync;
+  readonly statement: StatementCache;
+  readonly now: () => Date;
+  /** Runs `work` in a `BEGIN IMMEDIATE` transaction. */
+  readonly write: <T>(work: () => T) => T;
+  readonly projectExists: (project: string) => boolean;
+  readonly isUniqueViolation: (err: unknown) => boolean;
+  readonly maxGroupEvents: number;
+  readonly onGroupCommit?: ((info: GroupCommitInfo) => void) | undefined;
+}
+
+/** The SQLite telemetry methods, and `drain()` to commit queued events before closing. */
+export type SqliteTelemetry = TelemetryStore & { drain(): void };
+
+const ALERT_COLUMNS = `a.id AS alert_id, a.project, a.destination, a.kind, a.window_start, a.window_seconds,
+  a.observed_errors, a.observed_attempts, a.baseline_errors, a.baseline_attempts, a.p_value, a.created_at`;
+
+/** Rollup tables and the retention cut-off each span follows. */
+const ROLLUP_PURGES = [
+  ['rollups', 'project, span, bucket, destination, campaign, app_version, platform, pinset_seq'],
+  ['cohort_rollups', 'project, span, bucket, destination, pinset_seq, cohort'],
+] as const;
+
+/** `seconds` as the ISO 8601 text the events table holds, clamped to the dates JavaScript has. */
+function isoOfSeconds(seconds: number): string {
+  const ms = Math.max(-8.64e15, Math.min(8.64e15, seconds * 1000));
+  return new Date(ms).toISOString();
+}
+
+function toAlert(row: Row): AlertRecord {
+  return {
+    id: Number(row.alert_id),
+    project: String(row.project),
+    destination: String(row.destination),
+    kind: row.kind === 'pin_failure_rate' ? 'pin_failure_rate' : 'tls_error_rate',
+    windowStart: Number(row.window_start),
+    windowSeconds: Number(row.window_seconds),
+    observed: { errors: Number(row.observed_errors), attempts: Number(row.observed_attempts) },
+    baseline: { errors: Number(row.baseline_errors), attempts: Number(row.baseline_attempts) },
+    pValue: Number(row.p_value),
+    createdAt: String(row.created_at),
+  };
+}
+
+/**
+ * @example
+ * ```ts
+ * const telemetry = sqliteTelemetry({ db, statement, now, write, projectExists, isUniqueViolation, maxGroupEvents });
+ * await telemetry.insertEvents(events);
+ * ```
+ */
+export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetry {
+  const { db, statement, now, write, projectExists, isUniqueViolation } = options;
+  const writer = createEventWriter({
+    db,
+    statement,
+    now,
+    projectExists,
+    maxGroupEvents: options.maxGroupEvents,
+    onGroupCommit: options.onGroupCommit,
+  });
+
+  return {
+    drain: () => writer.drain(),
+
+    async addIngestKey(project, appId, keyHash) {
+      checkProjectId(project);
+      checkSha256(keyHash, 'ingest key hash');
+      checkAppId(appId);
+      write(() => {
+        if (!projectExists(project)) throw unknownProject(project);
+        statement(
+          'INSERT OR IGNORE INTO ingest_keys (key_hash, project, app_id, created_at) VALUES (?, ?, ?, ?)',
+        ).run(keyHash, project, appId, now().toISOString());
+      });
+    },
+
+    async findIngestKey(keyHash) {
+      const row = statement('SELECT project, app_id FROM ingest_keys WHERE key_hash = ?').get(keyHash) as
+        Row | undefined;
+      return row === undefined ? undefined : { project: String(row.project), appId: String(row.app_id) };
+    },
+
+    insertEvents: (events) => writer.submit(events),
+
+    async countEvents(project) {
+      const row = statement('SELECT COUNT(*) AS n FROM events WHERE project = ?').get(project) as Row;
+      return Number(row.n);
+    },
+
+    async queryRollups(project, query) {
+      const planned = planRollupQuery(project, query, 'sqlite');
+      return (statement(planned.sql).all(...(planned.params as number[])) as Row[]).map(planned.toRow);
+    },
+
+    async queryCohorts(project, query) {
+      const planned = planCohortQuery(project, query, 'sqlite');
+      return (statement(planned.sql).all(...(planned.params as number[])) as Row[]).map(planned.toRow);
+    },
+
+    async destinationHosts(project) {
+      const rows = statement(
+        'SELECT destination, host, last_seen FROM destination_hosts WHERE project = ? ORDER BY destination, host',
+      ).all(project) as Row[];
+      return rows.map((r) => ({
+        destination: String(r.destination),
+        host: String(r.host),
+        lastSeen: Number(r.last_seen),
+      }));
+    },
+
+    async activeProjects(from, to) {
+      checkTime(from, 'activeProjects from');
+      checkTime(to, 'activeProjects to');
+      const rows = statement(
+        `SELECT DISTINCT project FROM rollups
+         WHERE span IN (60, 3600, 86400) AND bucket >= ? AND bucket < ? ORDER BY project`,
+      ).all(from, to) as Row[];
+      return rows.map((r) => String(r.project));
+    },
+
+    async insertAlert(alert) {
+      checkAlert(alert);
+      const nowMs = now().getTime();
+      return write(() => {
+        if (!projectExists(alert.project)) throw unknownProject(alert.project);
+        const row = statement(
+          `INSERT INTO alerts (project, destination, kind, window_start, window_seconds, observed_errors,
+             observed_attempts, baseline_errors, baseline_attempts, p_value, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (project, destination, kind, window_start) DO NOTHING
+           RETURNING id AS alert_id, *`,
+        ).get(
+          alert.project,
+          alert.destination,
+          alert.kind,
+          alert.windowStart,
+          alert.windowSeconds,
+          alert.observed.errors,
+          alert.observed.attempts,
+          alert.baseline.errors,
+          alert.baseline.attempts,
+          alert.pValue,
+          new Date(nowMs).toISOString(),
+        ) as Row | undefined;
+        if (row === undefined) return undefined;
+        statement(
+          `INSERT INTO webhook_deliveries (alert_id, webhook_id, state, attempts, next_attempt_at, last_error, updated_at)
+           SELECT ?, id, 'pending', 0, ?, NULL, ? FROM webhooks WHERE project = ? ORDER BY id`,
+        ).run(Number(row.alert_id), nowMs, nowMs, alert.project);
+        return toAlert(row);
+      });
+    },
+
+    async listAlerts(project, listOptions) {
+      const limit = checkPositiveInteger(listOptions.limit, 'alerts limit');
+      const where = ['a.project = ?'];
+      const params: (string | number)[] = [project];
+      if (listOptions.destination !== undefined) {
+        where.push('a.destination = ?');
+        params.push(listOptions.destination);
+      }
+      if (listOptions.since !== undefined) {
+        where.push('a.window_start >= ?');
+        params.push(checkTime(listOptions.since, 'alerts since'));
+      }
+      params.push(limit);
+      const rows = statement(
+        `SELECT ${ALERT_COLUMNS} FROM alerts a WHERE ${where.join(' AND ')}
+         ORDER BY a.window_start DESC, a.id DESC LIMIT ?`,
+      ).all(...params) as Row[];
+      return rows.map(toAlert);
+    },
+
+    async addWebhook(project, url, secret) {
+      checkProjectId(project);
+      checkWebhook(url, secret);
+      return write(() => {
+        if (!projectExists(project)) throw unknownProject(project);
+        try {
+          const row = statement(
+            `INSERT INTO webhooks (project, url, secret, created_at) VALUES (?, ?, ?, ?)
+             RETURNING id, created_at`,
+          ).get(project, url, secret, now().toISOString()) as Row;
+          return { id: Number(row.id), project, url, createdAt: String(row.created_at) };
+        } catch (err) {
+          if (isUniqueViolation(err)) {
+            throw new StoreError(
+              'ERR_STORE_CONFLICT',
+              `project "${project}" has a webhook with this URL already`,
+            );
+          }
+          throw err;
+        }
+      });
+    },
+
+    async listWebhooks(project) {
+      const rows = statement(
+        'SELECT id, project, url, created_at FROM webhooks WHERE project = ? ORDER BY id',
+      ).all(project) as Row[];
+      return rows.map((r) => ({
+        id: Number(r.id),
+        project: String(r.project),
+        url: String(r.url),
+        createdAt: String(r.created_at),
+      }));
+    },
+
+    async removeWebhook(project, id) {
+      checkPositiveInteger(id, 'webhook id');
+      // Its deliveries go with it (ON DELETE CASCADE): nothing is sent to a removed webhook.
+      return write(
+        () => statement('DELETE FROM webhooks WHERE project = ? AND id = ?').run(project, id).changes > 0,
+      );
+    },
+
+    async claimDeliveries(nowMs, limit, leaseMs) {
+      checkTime(nowMs, 'claim nowMs');
+      checkPositiveInteger(limit, 'claim limit');
+      checkPositiveInteger(leaseMs, 'claim leaseMs');
+      return write(() => {
+        const rows = statement(
+          `SELECT d.id, d.webhook_id, d.attempts, w.url, w.secret, ${ALERT_COLUMNS}
+           FROM webhook_deliveries d
+           JOIN webhooks w ON w.id = d.webhook_id
+           JOIN alerts a ON a.id = d.alert_id
+           WHERE d.state = 'pending' AND d.next_attempt_at <= ?
+           ORDER BY d.next_attempt_at, d.id LIMIT ?`,
+        ).all(nowMs, limit) as Row[];
+        const lease = statement(
+          'UPDATE webhook_deliveries SET next_attempt_at = ?, updated_at = ? WHERE id = ?',
+        );
+        return rows.map((r): WebhookDelivery => {
+          lease.run(nowMs + leaseMs, nowMs, Number(r.id));
+          return {
+            id: Number(r.id),
+            webhookId: Number(r.webhook_id),
+            url: String(r.url),
+            secret: String(r.secret),
+            alert: toAlert(r),
+            attempts: Number(r.attempts),
+          };
+        });
+      });
+    },
+
+    async settleDelivery(id, outcome, nowMs) {
+      checkPositiveInteger(id, 'delivery id');
+      const checked = checkOutcome(outcome);
+      checkTime(nowMs, 'settle nowMs');
+      // Only a pending delivery is settled: a late answer to a lease that ran out changes nothing.
+      write(() => {
+        if (checked.ok) {
+          statement(
+            `UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, updated_at = ?
+             WHERE id = ? AND state = 'pending'`,
+          ).run(nowMs, id);
+        } else if (checked.retryAt !== undefined) {
+          statement(
+            `UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
+             WHERE id = ? AND state = 'pending'`,
+          ).run(checked.retryAt, checked.error, nowMs, id);
+        } else {
+          statement(
+            `UPDATE webhook_deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ?
+             WHERE id = ? AND state = 'pending'`,
+          ).run(checked.error, nowMs, id);
+        }
+      });
+    },
+
+    async deliveries(alertId) {
+      const rows = statement(
+        `SELECT webhook_id, state, attempts, last_error FROM webhook_deliveries
+         WHERE alert_id = ? ORDER BY webhook_id`,
+      ).all(alertId) as Row[];
+      return rows.map((r) => ({
+        webhookId: Number(r.webhook_id),
+        state: r.state as 'pending' | 'delivered' | 'failed',
+        attempts: Number(r.attempts),
+        lastError: r.last_error === null ? null : String(r.last_error),
+      }));
+    },
+
+    async createSession(sessionHash, session) {
+      checkSession(sessionHash, session);
+      write(() => {
+        if (!projectExists(session.project)) throw unknownProject(session.project);
+        try {
+          statement(
+            'INSERT INTO sessions (session_hash, project, csrf_token, expires_at) VALUES (?, ?, ?, ?)',
+          ).run(sessionHash, session.project, session.csrfToken, session.expiresAt);
+        } catch (err) {
+          if (isUniqueViolation(err))
+            throw new StoreError('ERR_STORE_CONFLICT', 'this session exists already');
+          throw err;
+        }
+      });
+    },
+
+    async findSession(sessionHash, nowMs) {
+      checkTime(nowMs, 'session nowMs');
+      const row = statement(
+        'SELECT project, csrf_token, expires_at FROM sessions WHERE session_hash = ? AND expires_at > ?',
+      ).get(sessionHash, nowMs) as Row | undefined;
+      return row === undefined
+        ? undefined
+        : {
+            project: String(row.project),
+            csrfToken: String(row.csrf_token),
+            expiresAt: Number(row.expires_at),
+          };
+    },
+
+    async deleteSession(sessionHash) {
+      statement('DELETE FROM sessions WHERE session_hash = ?').run(sessionHash);
+    },
+
+    async purge(cutoffs, batchLimit) {
+      checkRetention(cutoffs, batchLimit);
+      return write(() => {
+        let events = 0;
+        const projects = statement('SELECT id FROM projects ORDER BY id').all() as Row[];
+        const eventsBefore = isoOfSeconds(cutoffs.events);
+        for (const { id } of projects) {
+          if (events >= batchLimit) break;
+          events += Number(
+            statement(
+              `DELETE FROM events WHERE id IN
+                 (SELECT id FROM events WHERE project = ? AND time < ? ORDER BY time LIMIT ?)`,
+            ).run(String(id), eventsBefore, batchLimit - events).changes,
+          );
+        }
+
+        // A rollup row goes once its whole bucket is older than the cut-off.
+        let rollups = 0;
+        const spans = [
+          [60, cutoffs.minuteRollups],
+          [3600, cutoffs.hourRollups],
+          [86_400, cutoffs.dayRollups],
+        ] as const;
+        for (const [table, key] of ROLLUP_PURGES) {
+          for (const [span, cutoff] of spans) {
+            if (rollups >= batchLimit) break;
+            rollups += Number(
+              statement(
+                `DELETE FROM ${table} WHERE (${key}) IN
+                   (SELECT ${key} FROM ${table} WHERE span = ? AND bucket <= ? ORDER BY bucket LIMIT ?)`,
+              ).run(span, cutoff - span, batchLimit - rollups).changes,
+            );
+          }
+        }
+        if (rollups < batchLimit) {
+          rollups += Number(
+            statement(
+              `DELETE FROM destination_hosts WHERE (project, destination, host) IN
+                 (SELECT project, destination, host FROM destination_hosts WHERE last_seen < ? LIMIT ?)`,
+            ).run(cutoffs.dayRollups, batchLimit - rollups).changes,
+          );
+        }
+
+        const oldAlerts = 'SELECT id FROM alerts WHERE window_start < ? ORDER BY window_start, id LIMIT ?';
+        statement(`DELETE FROM webhook_deliveries WHERE alert_id IN (${oldAlerts})`).run(
+          cutoffs.alerts,
+          batchLimit,
+        );
+        const alerts = Number(
+          statement(`DELETE FROM alerts WHERE id IN (${oldAlerts})`).run(cutoffs.alerts, batchLimit).changes,
+        );
+
+        const sessions = Number(
+          statement(
+            `DELETE FROM sessions WHERE session_hash IN
+               (SELECT session_hash FROM sessions WHERE expires_at <= ? LIMIT ?)`,
+          ).run(cutoffs.nowMs, batchLimit).changes,
+        );
+        return { events, rollups, alerts, sessions };
+      });
+    },
+  };
+}

@@ -1,0 +1,272 @@
+// Folds a batch of events into rollup deltas, in memory, before anything is written: one upsert
+// per distinct rollup key instead of one per event. Shared by both stores, so they count alike.
+import type { TelemetryEvent } from '@qrpin/core';
+import { StoreError } from '../error.ts';
+import { ROLLUP_COUNTERS, ROLLUP_SPANS, type RollupSpan } from '../telemetry-store.ts';
+
+/** Stored for an absent destination or campaign (a primary key cannot hold `NULL`). */
+export const NO_TEXT = '';
+/** Stored for an absent pinset seq or cohort. */
+export const NO_NUMBER = -1;
+
+/** The column of each counter of {@link ROLLUP_COUNTERS}, in the same order. */
+export const COUNTER_COLUMNS: readonly string[] = ROLLUP_COUNTERS.map((name) =>
+  name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+);
+
+const EVENTS = 0;
+/** The counter an event type adds to (besides `events`), as an index of {@link ROLLUP_COUNTERS}. */
+const COUNTER_OF_TYPE: Readonly<Record<TelemetryEvent['type'], number>> = {
+  scan: ROLLUP_COUNTERS.indexOf('scans'),
+  hop: ROLLUP_COUNTERS.indexOf('hops'),
+  tls_ok: ROLLUP_COUNTERS.indexOf('tlsOk'),
+  tls_error: ROLLUP_COUNTERS.indexOf('tlsErrors'),
+  pin_failure: ROLLUP_COUNTERS.indexOf('pinFailuresEnforce'),
+  redirect_blocked: ROLLUP_COUNTERS.indexOf('redirectsBlocked'),
+  complete: ROLLUP_COUNTERS.indexOf('completes'),
+  abandon: ROLLUP_COUNTERS.indexOf('abandons'),
+};
+const PIN_FAILURES_REPORT = ROLLUP_COUNTERS.indexOf('pinFailuresReport');
+
+/** What one main rollup row gains. Absent dimensions are already `''` / `-1`. */
+export interface RollupDelta {
+  readonly project: string;
+  readonly span: RollupSpan;
+  readonly bucket: number;
+  readonly destination: string;
+  readonly campaign: string;
+  readonly appVersion: string;
+  readonly platform: string;
+  readonly pinsetSeq: number;
+  /** One count per counter, in {@link ROLLUP_COUNTERS} order. */
+  readonly counts: number[];
+}
+
+/** What one cohort rollup row gains. */
+export interface CohortDelta {
+  readonly project: string;
+  readonly span: RollupSpan;
+  readonly bucket: number;
+  readonly destination: string;
+  readonly pinsetSeq: number;
+  readonly cohort: number;
+  attempts: number;
+  pinFailuresEnforce: number;
+  pinFailuresReport: number;
+}
+
+/** A host a destination reached, with the newest time (unix seconds) a batch showed it. */
+export interface HostSeen {
+  readonly project: string;
+  readonly destination: string;
+  readonly host: string;
+  lastSeen: number;
+}
+
+/** The deltas of a set of batches, each list sorted by its key (the same order in every process). */
+export interface Aggregate {
+  readonly rollups: RollupDelta[];
+  readonly cohorts: CohortDelta[];
+  readonly hosts: HostSeen[];
+}
+
+/**
+ * The unix second of each event's `time`, checked: the store refuses a batch with an unreadable
+ * time rather than count it in a wrong bucket.
+ */
+export function eventSeconds(events: readonly TelemetryEvent[]): Float64Array {
+  const seconds = new Float64Array(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const ms = Date.parse((events[i] as TelemetryEvent).time);
+    if (!Number.isFinite(ms)) {
+      throw new StoreError('ERR_STORE_OPTIONS', `events[${i}].time is not an ISO 8601 time`);
+    }
+    seconds[i] = Math.floor(ms / 1000);
+  }
+  return seconds;
+}
+
+// Keys join the dimensions with NUL: validated event strings cannot hold control characters, so
+// two different dimension tuples never share a key.
+const SEP = '\u0000';
+
+/**
+ * Folds events into deltas of the minute rollup, then folds the minutes into hours and days.
+ *
+ * @example
+ * ```ts
+ * const aggregator = new RollupAggregator();
+ * aggregator.add(events, eventSeconds(events));
+ * const { rollups, cohorts, hosts } = aggregator.result();
+ * ```
+ */
+export class RollupAggregator {
+  readonly #minutes = new Map<string, RollupDelta>();
+  readonly #cohorts = new Map<string, CohortDelta>();
+  readonly #hosts = new Map<string, HostSeen>();
+
+  /** Adds a batch; `seconds[i]` is the unix second of `events[i]` (see {@link eventSeconds}). */
+  add(events: readonly TelemetryEvent[], seconds: Float64Array): void {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as TelemetryEvent;
+      const second = seconds[i] as number;
+      const minute = second - (((second % 60) + 60) % 60);
+      const destination = e.destination ?? NO_TEXT;
+      const pinsetSeq = e.pinsetSeq ?? NO_NUMBER;
+      let counter = COUNTER_OF_TYPE[e.type];
+      if (e.type === 'pin_failure' && e.mode === 'report') counter = PIN_FAILURES_REPORT;
+
+      const key =
+        minute +
+        SEP +
+        e.project +
+        SEP +
+        destination +
+        SEP +
+        (e.campaign ?? NO_TEXT) +
+        SEP +
+        e.appVersion +
+        SEP +
+        e.platform +
+        SEP +
+        pinsetSeq;
+      let row = this.#minutes.get(key);
+      if (row === undefined) {
+        row = {
+          project: e.project,
+          span: 60,
+          bucket: minute,
+          destination,
+          campaign: e.campaign ?? NO_TEXT,
+          appVersion: e.appVersion,
+          platform: e.platform,
+          pinsetSeq,
+          counts: new Array<number>(ROLLUP_COUNTERS.length).fill(0),
+        };
+        this.#minutes.set(key, row);
+      }
+      (row.counts[EVENTS] as number)++;
+      (row.counts[counter] as number)++;
+
+      if (e.type === 'tls_ok' || e.type === 'tls_error' || e.type === 'pin_failure') {
+        const cohort = e.cohort ?? NO_NUMBER;
+        const cohortKey = minute + SEP + e.project + SEP + destination + SEP + pinsetSeq + SEP + cohort;
+        let c = this.#cohorts.get(cohortKey);
+        if (c === undefined) {
+          c = {
+            project: e.project,
+            span: 60,
+            bucket: minute,
+            destination,
+            pinsetSeq,
+            cohort,
+            attempts: 0,
+            pinFailuresEnforce: 0,
+            pinFailuresReport: 0,
+          };
+          this.#cohorts.set(cohortKey, c);
+        }
+        if (e.type !== 'pin_failure') c.attempts++;
+        else if (counter === PIN_FAILURES_REPORT) c.pinFailuresReport++;
+        else c.pinFailuresEnforce++;
+      }
+
+      if (e.destination !== undefined && e.host !== undefined) {
+        const hostKey = e.project + SEP + e.destination + SEP + e.host;
+        const seen = this.#hosts.get(hostKey);
+        if (seen === undefined) {
+          this.#hosts.set(hostKey, {
+            project: e.project,
+            destination: e.destination,
+            host: e.host,
+            lastSeen: second,
+          });
+        } else if (second > seen.lastSeen) {
+          seen.lastSeen = second;
+        }
+      }
+    }
+  }
+
+  /** The deltas of every span, sorted by key so concurrent writers lock rows in one order. */
+  result(): Aggregate {
+    const rollups: RollupDelta[] = [...this.#minutes.values()];
+    const cohorts: CohortDelta[] = [...this.#cohorts.values()];
+    for (const span of ROLLUP_SPANS) {
+      if (span === 60) continue;
+      const wider = new Map<string, RollupDelta>();
+      for (const m of this.#minutes.values()) {
+        const bucket = m.bucket - (((m.bucket % span) + span) % span);
+        const key =
+          bucket +
+          SEP +
+          m.project +
+          SEP +
+          m.destination +
+          SEP +
+          m.campaign +
+          SEP +
+          m.appVersion +
+          SEP +
+          m.platform +
+          SEP +
+          m.pinsetSeq;
+        const row = wider.get(key);
+        if (row === undefined) wider.set(key, { ...m, span, bucket, counts: [...m.counts] });
+        else for (let k = 0; k < row.counts.length; k++) (row.counts[k] as number) += m.counts[k] as number;
+      }
+      rollups.push(...wider.values());
+      const widerCohorts = new Map<string, CohortDelta>();
+      for (const m of this.#cohorts.values()) {
+        const bucket = m.bucket - (((m.bucket % span) + span) % span);
+        const key = bucket + SEP + m.project + SEP + m.destination + SEP + m.pinsetSeq + SEP + m.cohort;
+        const row = widerCohorts.get(key);
+        if (row === undefined) {
+          widerCohorts.set(key, { ...m, span, bucket });
+        } else {
+          row.attempts += m.attempts;
+          row.pinFailuresEnforce += m.pinFailuresEnforce;
+          row.pinFailuresReport += m.pinFailuresReport;
+        }
+      }
+      cohorts.push(...widerCohorts.values());
+    }
+    rollups.sort(compareRollups);
+    cohorts.sort(compareCohorts);
+    const hosts = [...this.#hosts.values()].sort(
+      (a, b) =>
+        compareText(a.project, b.project) ||
+        compareText(a.destination, b.destination) ||
+        compareText(a.host, b.host),
+    );
+    return { rollups, cohorts, hosts };
+  }
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareRollups(a: RollupDelta, b: RollupDelta): number {
+  return (
+    compareText(a.project, b.project) ||
+    a.span - b.span ||
+    a.bucket - b.bucket ||
+    compareText(a.destination, b.destination) ||
+    compareText(a.campaign, b.campaign) ||
+    compareText(a.appVersion, b.appVersion) ||
+    compareText(a.platform, b.platform) ||
+    a.pinsetSeq - b.pinsetSeq
+  );
+}
+
+function compareCohorts(a: CohortDelta, b: CohortDelta): number {
+  return (
+    compareText(a.project, b.project) ||
+    a.span - b.span ||
+    a.bucket - b.bucket ||
+    compareText(a.destination, b.destination) ||
+    a.pinsetSeq - b.pinsetSeq ||
+    a.cohort - b.cohort
+  );
+}
