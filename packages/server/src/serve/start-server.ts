@@ -10,6 +10,7 @@ import type { PinsetStore } from '../storage/pinset-store.ts';
 import { ServerMetrics } from '../lib/metrics.ts';
 import { retentionPolicy, type RetentionPolicy } from '../retention/policy.ts';
 import { startPurgeJob, type PurgeJob } from '../retention/purge-job.ts';
+import { startAlertJob, type AlertJobOptions } from '../alerts/job.ts';
 
 /** Options of {@link startServer}. */
 export interface StartServerOptions {
@@ -30,6 +31,16 @@ export interface StartServerOptions {
   readonly retention?: Partial<RetentionPolicy> | undefined;
   /** Run the background jobs (retention purge, spike detection, webhooks); default true. */
   readonly jobs?: boolean | undefined;
+  /**
+   * Spike detection and webhooks (see `docs/alerts.md`): the interval (default a minute), the
+   * window, the detector's and the webhooks' options.
+   */
+  readonly alerts?:
+    | Pick<
+        AlertJobOptions,
+        'intervalMs' | 'windowSeconds' | 'settleSeconds' | 'catchUpWindows' | 'detector' | 'webhook'
+      >
+    | undefined;
 }
 
 /** A listening server. */
@@ -80,6 +91,21 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const host = options.host ?? '127.0.0.1';
   const jobs: { stop(): Promise<void> }[] = [];
   if (options.jobs !== false) {
+    try {
+      jobs.push(
+        startAlertJob({
+          ...options.alerts,
+          store,
+          log: app.log,
+          onAlert: (alert) => metrics.alerted(alert.project, alert.destination, alert.kind),
+          onDelivery: (report) => metrics.delivery(report.result),
+        }),
+      );
+    } catch (err) {
+      await app.close();
+      await store.close();
+      throw err;
+    }
     const purge: PurgeJob = startPurgeJob({
       store,
       policy: retention,

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startServer } from '../../src/serve/start-server.ts';
 import { POSTGRES_URL } from '../helpers/stores.ts';
 import { stubVerify } from '../helpers/stub-verifier.ts';
@@ -62,6 +64,84 @@ describe('startServer', () => {
     } finally {
       await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await admin.end();
+    }
+  });
+});
+
+describe('startServer alert job', () => {
+  it('runs spike detection, delivers webhooks and counts both in /metrics', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'qrpin-serve-'));
+    const received: string[] = [];
+    const hook = createHttpServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received.push(String(req.headers['x-qrpin-signature']));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    try {
+      const server = await startServer({
+        verify: stubVerify,
+        directory,
+        port: 0,
+        logger: false,
+        databaseUrl: '',
+        alerts: { intervalMs: 50, detector: { baselineWindows: 20, baselineLookbackWindows: 20 } },
+      });
+      try {
+        await server.store.createProject('spring');
+        const { port } = hook.address() as AddressInfo;
+        await server.store.addWebhook('spring', `http://127.0.0.1:${port}/`, 'secret-of-the-serve-test');
+        // Twenty quiet windows, then a window with half its connections failing, all closed.
+        const spike = Math.floor(Date.now() / 60_000) * 60 - 180;
+        const events = [];
+        for (let w = 20; w >= 0; w -= 1) {
+          for (let i = 0; i < 20; i += 1) {
+            events.push({
+              type: w === 0 && i % 2 === 0 ? ('tls_error' as const) : ('tls_ok' as const),
+              time: new Date((spike - w * 60 + i) * 1000).toISOString(),
+              project: 'spring',
+              appId: 'kiosk',
+              appVersion: '1.0.0',
+              platform: 'ios',
+              sessionId: `s-${w}-${i}`,
+              destination: 'poster',
+            });
+          }
+        }
+        await server.store.insertEvents(events);
+        let text = '';
+        for (
+          let i = 0;
+          i < 100 && !/qrpin_webhook_deliveries_total\{outcome="delivered"\} 1/.test(text);
+          i += 1
+        ) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          text = await (await fetch(`${server.url}/metrics`)).text();
+        }
+        assert.match(text, /qrpin_alerts_total\{[^}]*destination="poster"[^}]*\} 1/);
+        assert.match(text, /qrpin_webhook_deliveries_total\{outcome="delivered"\} 1/);
+        assert.equal(received.length, 1);
+        assert.match(received[0]!, /^sha256=[0-9a-f]{64}$/);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses bad alert options with a coded error, leaving nothing open', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'qrpin-serve-'));
+    try {
+      await assert.rejects(
+        startServer({ verify: stubVerify, directory, port: 0, logger: false, alerts: { windowSeconds: 90 } }),
+        { code: 'ERR_ALERT_OPTIONS' },
+      );
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
     }
   });
 });
