@@ -24,3 +24,21 @@ export type { PinsetVerifier, VerifiedDocument, VerifyContext } from './http/ver
 export { startServer } from './serve/start-server.ts';
 export type { RunningServer, StartServerOptions } from './serve/start-server.ts';
 export { corePinsetVerifier } from './serve/core-verifier.ts';
+export { AlertError } from './alerts/error.ts';
+export type { AlertErrorCode } from './alerts/error.ts';
+export { detectSpike, INITIAL_SPIKE_STATE } from './alerts/detect.ts';
+export type { SpikeDecision, SpikeReason, SpikeState, WindowSample } from './alerts/detect.ts';
+export { DEFAULT_DETECTOR_OPTIONS, resolveDetectorOptions } from './alerts/options.ts';
+export type { DetectorOptions } from './alerts/options.ts';
+export { spikePValue, logSpikePValue } from './alerts/p-value.ts';
+export { SpikeStream, walkSpikes } from './alerts/stream.ts';
+export { startAlertJob } from './alerts/job.ts';
+export type { AlertJob, AlertJobLogger, AlertJobOptions, AlertRunResult } from './alerts/job.ts';
+export {
+  DELIVERY_HEADER,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  alertPayload,
+  signWebhook,
+} from './alerts/webhook.ts';
+export type { DeliveryReport, WebhookOptions } from './alerts/webhook.ts';
