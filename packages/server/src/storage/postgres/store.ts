@@ -16,7 +16,6 @@ import {
   checkLimit,
   checkProjectId,
   checkPublish,
-  checkAppId,
   checkSeq,
   checkSha256,
   checkSigningKey,
@@ -25,7 +24,7 @@ import {
   unknownProject,
 } from '../../lib/store-input.ts';
 import { sha256Hex } from '../../lib/sha256.ts';
-import { pendingTelemetry } from '../pending-telemetry.ts';
+import { postgresTelemetry } from './telemetry.ts';
 
 /** Options of {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -117,7 +116,7 @@ export function openPostgresStore(options: PostgresStoreOptions): PinsetStore {
   }
 
   return {
-    ...pendingTelemetry(),
+    ...postgresTelemetry({ pool, now, transaction, lockProject, isUniqueViolation }),
     async migrate() {
       await transaction(async (client) => {
         await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
@@ -153,63 +152,6 @@ export function openPostgresStore(options: PostgresStoreOptions): PinsetStore {
         }
         throw err;
       }
-    },
-
-    async addIngestKey(project, appId, keyHash) {
-      checkProjectId(project);
-      checkSha256(keyHash, 'ingest key hash');
-      checkAppId(appId);
-      await transaction(async (client) => {
-        await lockProject(client, project);
-        await client.query(
-          `INSERT INTO ingest_keys (key_hash, project, app_id, created_at) VALUES ($1, $2, $3, $4)
-           ON CONFLICT DO NOTHING`,
-          [keyHash, project, appId, now()],
-        );
-      });
-    },
-
-    async findIngestKey(keyHash) {
-      const result = await pool.query('SELECT project, app_id FROM ingest_keys WHERE key_hash = $1', [
-        keyHash,
-      ]);
-      const row = result.rows[0] as Row | undefined;
-      return row === undefined ? undefined : { project: String(row.project), appId: String(row.app_id) };
-    },
-
-    async insertEvents(events) {
-      if (events.length === 0) return 0;
-      const received = now();
-      await transaction(async (client) => {
-        const columns = 9;
-        const values: unknown[] = [];
-        const rows = events.map((e, i) => {
-          values.push(
-            e.project,
-            e.appId,
-            e.type,
-            e.time,
-            e.sessionId,
-            e.destination ?? null,
-            e.campaign ?? null,
-            JSON.stringify(e),
-            received,
-          );
-          const base = i * columns;
-          return `(${Array.from({ length: columns }, (_, k) => `$${base + k + 1}`).join(', ')})`;
-        });
-        await client.query(
-          `INSERT INTO events (project, app_id, type, time, session_id, destination, campaign, body, received_at)
-           VALUES ${rows.join(', ')}`,
-          values,
-        );
-      });
-      return events.length;
-    },
-
-    async countEvents(project) {
-      const result = await pool.query('SELECT COUNT(*) AS n FROM events WHERE project = $1', [project]);
-      return Number((result.rows[0] as Row).n);
     },
 
     async addAdminToken(project, tokenHash) {
