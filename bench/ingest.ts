@@ -4,7 +4,7 @@
  * bare SQL loop, in transactions of the same size, with the same durability settings.
  *
  *   node --conditions=qrpin-source bench/ingest.ts [--store sqlite|postgres|both] [--seconds 10]
- *       [--batch 500] [--senders 8]
+ *       [--batch 500] [--senders 3]
  *
  * The server (startServer, jobs off, ingest rate limit raised) runs in a child process; the load
  * comes from this process over keep-alive connections (undici), `--senders` batches in flight, each
@@ -58,6 +58,16 @@ async function serve(setup: ServeSetup): Promise<void> {
     limits: { ingestBurst: 1_000_000, ingestRefillPerSecond: 1_000_000 },
   });
   process.once('disconnect', () => void server.close().finally(() => process.exit(0)));
+  // After the load: how long until the rollups count every acknowledged event, and how many they count.
+  process.on('message', (message) => {
+    if (message !== 'rollups') return;
+    const started = performance.now();
+    const day = 86_400;
+    const today = Math.floor(Date.now() / 1000 / day) * day;
+    void server.store
+      .queryRollups('bench', { span: day, from: today - 2 * day, to: today + 2 * day, groupBy: [] })
+      .then(([row]) => process.send?.({ events: row?.events ?? 0, ms: performance.now() - started }));
+  });
   process.send?.(server.url);
 }
 
@@ -106,6 +116,13 @@ interface LoadResult {
   readonly events: number;
   readonly seconds: number;
   readonly latenciesMs: number[];
+}
+
+interface ServerResult extends LoadResult {
+  /** Events acknowledged in all, warm-up included. */
+  readonly acknowledged: number;
+  /** Events the rollups counted when asked after the load, and how long the answer took. */
+  readonly rolledUp: { readonly events: number; readonly ms: number };
 }
 
 async function load(
@@ -240,7 +257,7 @@ async function runServer(
   batch: number,
   senders: number,
   seconds: number,
-): Promise<LoadResult> {
+): Promise<ServerResult> {
   const child = fork(import.meta.filename, ['--serve'], { execArgv: process.execArgv });
   try {
     const url = await new Promise<string>((resolve, reject) => {
@@ -248,8 +265,13 @@ async function runServer(
       child.once('exit', (code) => reject(new Error(`the server child exited with ${code}`)));
       child.send(setup);
     });
-    await load(url, bodies, batch, senders, 1); // warm-up, not counted
-    return await load(url, bodies, batch, senders, seconds);
+    const warmUp = await load(url, bodies, batch, senders, 1); // not counted
+    const result = await load(url, bodies, batch, senders, seconds);
+    const rolledUp = await new Promise<{ events: number; ms: number }>((resolve) => {
+      child.once('message', (message) => resolve(message as { events: number; ms: number }));
+      child.send('rollups');
+    });
+    return { ...result, acknowledged: warmUp.events + result.events, rolledUp };
   } finally {
     if (child.connected) child.disconnect();
     await new Promise((resolve) => child.once('exit', resolve));
@@ -262,7 +284,7 @@ async function main(): Promise<void> {
       store: { type: 'string', default: 'both' },
       seconds: { type: 'string', default: '10' },
       batch: { type: 'string', default: '500' },
-      senders: { type: 'string', default: '8' },
+      senders: { type: 'string', default: '3' },
     },
   });
   const seconds = bounded(values.seconds, 1, 120);
@@ -285,7 +307,7 @@ async function main(): Promise<void> {
       `${senders} in flight, ${seconds} s per side after a 1 s warm-up`,
   );
   for (const kind of stores) {
-    let serverResult: LoadResult;
+    let serverResult: ServerResult;
     let bare: number;
     if (kind === 'sqlite') {
       const dir = mkdtempSync(join(tmpdir(), 'qrpin-bench-ingest-'));
@@ -332,6 +354,15 @@ async function main(): Promise<void> {
       `  bare SQL loop (same rows, no HTTP, no validation, no rollups): ${Math.round(bare)} events/s`,
     );
     console.log(`  ratio server/bare: ${(rate / bare).toFixed(3)}`);
+    const { events: counted, ms } = serverResult.rolledUp;
+    console.log(
+      `  rollups: ${counted} events counted of ${serverResult.acknowledged} acknowledged; ` +
+        `a query after the load answered in ${ms.toFixed(0)} ms (catching up first)`,
+    );
+    if (counted !== serverResult.acknowledged) {
+      console.error('ingest bench: the rollups do not count every acknowledged event');
+      process.exitCode = 1;
+    }
     if (kind === 'sqlite') {
       const met = rate >= TARGET_EVENTS_PER_SECOND && p99 < TARGET_P99_MS;
       console.log(

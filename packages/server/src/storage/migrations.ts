@@ -218,6 +218,11 @@ export const MIGRATIONS: readonly Migration[] = [
         expires_at INTEGER NOT NULL
       )`,
       'CREATE INDEX sessions_expires_at ON sessions (expires_at)',
+      // SQLite folds events into rollups after they commit (sqlite/roller.ts): how far, per table and span.
+      `CREATE TABLE rollup_progress (
+        target TEXT PRIMARY KEY,
+        last_event_id INTEGER NOT NULL
+      ) WITHOUT ROWID`,
     ],
     postgres: [
       `CREATE TABLE rollups (

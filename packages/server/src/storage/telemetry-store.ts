@@ -3,8 +3,11 @@
  * dashboard and of the metrics API is answered from, alerts with their webhook outbox, dashboard
  * sessions and retention. SQLite and PostgreSQL keep it alike; one contract suite runs on both.
  *
- * Rollups are written in the same transaction as the raw events they count, so an acknowledged
- * event is always counted exactly once, and queries never touch raw events.
+ * Every acknowledged event is counted exactly once in the rollups, and a rollup query sees every
+ * event acknowledged before it; queries never touch raw events. PostgreSQL writes the rollups in the
+ * same transaction as the events; SQLite folds committed events into them shortly after, each
+ * rollup table advancing a durable cursor in the transaction of its upserts (sqlite/roller.ts), and
+ * catches up before answering a query.
  */
 import type { TelemetryEvent } from '@qrpin/core';
 
@@ -232,9 +235,9 @@ export interface TelemetryStore {
   /** The project and app an ingest key (by hash) belongs to, or `undefined`. */
   findIngestKey(keyHash: string): Promise<{ readonly project: string; readonly appId: string } | undefined>;
   /**
-   * Stores validated events and updates every rollup (all spans, the cohort rollup and the
-   * destination hosts) in one transaction, durably: when the promise resolves, every event is
-   * committed (the server acknowledges a batch only then). Returns how many were stored.
+   * Stores validated events, whole batch or nothing, durably: when the promise resolves, every
+   * event is committed (the server acknowledges a batch only then) and will be counted once by every
+   * rollup (all spans, the cohort rollup and the destination hosts). Returns how many were stored.
    */
   insertEvents(events: readonly TelemetryEvent[]): Promise<number>;
   /** How many events a project has stored. */

@@ -3,10 +3,11 @@
 // the event loop (setImmediate, after the I/O that brought them) one transaction stores them all.
 // Each batch runs in its own savepoint: a batch that fails (an unknown project) is rolled back and
 // refused alone; the others commit. Every caller's promise settles only after COMMIT returned.
+// Rollups are not written here: the roller (roller.ts) folds committed events into them.
 import type { DatabaseSync } from 'node:sqlite';
 import type { TelemetryEvent } from '@qrpin/core';
 import { unknownProject } from '../../lib/store-input.ts';
-import { COUNTER_COLUMNS, RollupAggregator, eventSeconds, type Aggregate } from '../telemetry/aggregate.ts';
+import { eventSeconds } from '../telemetry/aggregate.ts';
 import type { StatementCache } from './statement-cache.ts';
 
 /** What one group commit wrote, for metrics and tests. */
@@ -39,7 +40,6 @@ export interface EventWriter {
 
 interface Pending {
   readonly events: readonly TelemetryEvent[];
-  readonly seconds: Float64Array;
   readonly resolve: (stored: number) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -51,22 +51,6 @@ const EVENT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const CHUNK = 50;
 const INSERT_EVENT = EVENT_COLUMNS + EVENT_ROW;
 const INSERT_EVENTS = EVENT_COLUMNS + Array<string>(CHUNK).fill(EVENT_ROW).join(', ');
-
-const ROLLUP_KEY = 'project, span, bucket, destination, campaign, app_version, platform, pinset_seq';
-const UPSERT_ROLLUP = `INSERT INTO rollups (${ROLLUP_KEY}, ${COUNTER_COLUMNS.join(', ')})
-  VALUES (${Array<string>(8 + COUNTER_COLUMNS.length)
-    .fill('?')
-    .join(', ')})
-  ON CONFLICT (${ROLLUP_KEY}) DO UPDATE SET ${COUNTER_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
-const UPSERT_COHORT = `INSERT INTO cohort_rollups
-  (project, span, bucket, destination, pinset_seq, cohort, attempts, pin_failures_enforce, pin_failures_report)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (project, span, bucket, destination, pinset_seq, cohort) DO UPDATE SET
-    attempts = attempts + excluded.attempts,
-    pin_failures_enforce = pin_failures_enforce + excluded.pin_failures_enforce,
-    pin_failures_report = pin_failures_report + excluded.pin_failures_report`;
-const UPSERT_HOST = `INSERT INTO destination_hosts (project, destination, host, last_seen) VALUES (?, ?, ?, ?)
-  ON CONFLICT (project, destination, host) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)`;
 
 /**
  * @example
@@ -145,39 +129,6 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     }
   }
 
-  function upsert(aggregate: Aggregate): void {
-    const rollup = statement(UPSERT_ROLLUP);
-    for (const r of aggregate.rollups) {
-      rollup.run(
-        r.project,
-        r.span,
-        r.bucket,
-        r.destination,
-        r.campaign,
-        r.appVersion,
-        r.platform,
-        r.pinsetSeq,
-        ...r.counts,
-      );
-    }
-    const cohort = statement(UPSERT_COHORT);
-    for (const c of aggregate.cohorts) {
-      cohort.run(
-        c.project,
-        c.span,
-        c.bucket,
-        c.destination,
-        c.pinsetSeq,
-        c.cohort,
-        c.attempts,
-        c.pinFailuresEnforce,
-        c.pinFailuresReport,
-      );
-    }
-    const host = statement(UPSERT_HOST);
-    for (const h of aggregate.hosts) host.run(h.project, h.destination, h.host, h.lastSeen);
-  }
-
   /** The error a refused batch's caller gets: an unknown project by name, else the database's. */
   function refusal(batch: Pending, err: unknown): unknown {
     if (err instanceof Error && /FOREIGN KEY constraint failed/.test(err.message)) {
@@ -198,7 +149,6 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     }
     try {
       const received = now().toISOString();
-      const aggregator = new RollupAggregator();
       for (const batch of group) {
         if (savepoints) db.exec('SAVEPOINT batch');
         try {
@@ -211,10 +161,8 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
           refused.push([batch, err]);
           continue;
         }
-        aggregator.add(batch.events, batch.seconds);
         stored.push(batch);
       }
-      upsert(aggregator.result());
       db.exec('COMMIT');
     } catch (err) {
       try {
@@ -241,14 +189,14 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   return {
     submit(events) {
       if (events.length === 0) return Promise.resolve(0);
-      let seconds: Float64Array;
       try {
-        seconds = eventSeconds(events);
+        // A time the roller could not place in a bucket is refused now, before anything is stored.
+        eventSeconds(events);
       } catch (err) {
         return Promise.reject(err);
       }
       return new Promise<number>((resolve, reject) => {
-        queue.push({ events, seconds, resolve, reject });
+        queue.push({ events, resolve, reject });
         schedule();
       });
     },

@@ -2,7 +2,8 @@
  * The embedded store: SQLite through Node's built-in `node:sqlite` (no native addon), in WAL mode
  * with `synchronous=FULL`, so an acknowledged publish or event batch survives a crash or power loss.
  * Event batches are group-committed: those that arrive while a write is pending share one
- * transaction (and one fsync), each acknowledged only after its COMMIT.
+ * transaction (and one fsync), each acknowledged only after its COMMIT; the roller folds them into
+ * the rollups right after (see roller.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -71,6 +72,7 @@ export function openSqliteStore(options: SqliteStoreOptions = {}): PinsetStore {
   db.exec('PRAGMA synchronous = FULL');
   db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
   db.exec('PRAGMA foreign_keys = ON');
+  db.exec('PRAGMA cache_size = -65536');
   const statement = statementCache(db);
   const maxGroupEvents = checkPositiveInteger(options.maxGroupEvents ?? 20_000, 'maxGroupEvents');
 

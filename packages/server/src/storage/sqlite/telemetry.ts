@@ -18,6 +18,7 @@ import {
 } from '../../lib/store-input.ts';
 import { planCohortQuery, planRollupQuery } from '../telemetry/rollup-query.ts';
 import { createEventWriter, type GroupCommitInfo } from './event-writer.ts';
+import { startRoller } from './roller.ts';
 import type { StatementCache } from './statement-cache.ts';
 
 type Row = Record<string, unknown>;
@@ -76,17 +77,32 @@ function toAlert(row: Row): AlertRecord {
  */
 export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetry {
   const { db, statement, now, write, projectExists, isUniqueViolation } = options;
+  const roller = startRoller({ db, statement });
   const writer = createEventWriter({
     db,
     statement,
     now,
     projectExists,
     maxGroupEvents: options.maxGroupEvents,
-    onGroupCommit: options.onGroupCommit,
+    onGroupCommit(info) {
+      // After the acknowledgements went out: hold ingestion back if the rollups lag too far.
+      setImmediate(() => {
+        try {
+          if (db.isOpen) roller.pace();
+        } catch {
+          // The background roll tries again on its next tick.
+        }
+      });
+      options.onGroupCommit?.(info);
+    },
   });
 
   return {
-    drain: () => writer.drain(),
+    drain() {
+      writer.drain();
+      roller.stop();
+      roller.catchUp();
+    },
 
     async addIngestKey(project, appId, keyHash) {
       checkProjectId(project);
@@ -114,16 +130,19 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
     },
 
     async queryRollups(project, query) {
+      roller.catchUp();
       const planned = planRollupQuery(project, query, 'sqlite');
       return (statement(planned.sql).all(...(planned.params as number[])) as Row[]).map(planned.toRow);
     },
 
     async queryCohorts(project, query) {
+      roller.catchUp();
       const planned = planCohortQuery(project, query, 'sqlite');
       return (statement(planned.sql).all(...(planned.params as number[])) as Row[]).map(planned.toRow);
     },
 
     async destinationHosts(project) {
+      roller.catchUp();
       const rows = statement(
         'SELECT destination, host, last_seen FROM destination_hosts WHERE project = ? ORDER BY destination, host',
       ).all(project) as Row[];
@@ -137,6 +156,7 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
     async activeProjects(from, to) {
       checkTime(from, 'activeProjects from');
       checkTime(to, 'activeProjects to');
+      roller.catchUp();
       const rows = statement(
         `SELECT DISTINCT project FROM rollups
          WHERE span IN (60, 3600, 86400) AND bucket >= ? AND bucket < ? ORDER BY project`,
@@ -344,8 +364,11 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
 
     async purge(cutoffs, batchLimit) {
       checkRetention(cutoffs, batchLimit);
+      roller.catchUp();
       return write(() => {
         let events = 0;
+        // Only events the rollups count already: an unrolled event deleted would be lost to them.
+        const rolled = roller.progress();
         const projects = statement('SELECT id FROM projects ORDER BY id').all() as Row[];
         const eventsBefore = isoOfSeconds(cutoffs.events);
         for (const { id } of projects) {
@@ -353,8 +376,8 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
           events += Number(
             statement(
               `DELETE FROM events WHERE id IN
-                 (SELECT id FROM events WHERE project = ? AND time < ? ORDER BY time LIMIT ?)`,
-            ).run(String(id), eventsBefore, batchLimit - events).changes,
+                 (SELECT id FROM events WHERE project = ? AND time < ? AND id <= ? ORDER BY time LIMIT ?)`,
+            ).run(String(id), eventsBefore, rolled, batchLimit - events).changes,
           );
         }
 
