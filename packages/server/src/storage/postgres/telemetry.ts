@@ -170,6 +170,81 @@ export function postgresTelemetry(options: PostgresTelemetryOptions): TelemetryS
     }
   }
 
+  // Group commit within this process: batches that arrive while a transaction is open wait, then
+  // share the next one. Concurrent transactions upserting the same rollup rows would queue on
+  // their row locks anyway; one at a time per process, each carrying many batches, is faster.
+  interface Pending {
+    readonly events: readonly TelemetryEvent[];
+    readonly seconds: Float64Array;
+    readonly resolve: (stored: number) => void;
+    readonly reject: (err: unknown) => void;
+  }
+  let queue: Pending[] = [];
+  let pumping = false;
+  const MAX_GROUP_EVENTS = 20_000;
+
+  async function pump(): Promise<void> {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (queue.length > 0) {
+        let n = 0;
+        let size = 0;
+        while (
+          n < queue.length &&
+          (n === 0 || size + (queue[n] as Pending).events.length <= MAX_GROUP_EVENTS)
+        ) {
+          size += (queue[n] as Pending).events.length;
+          n++;
+        }
+        const group = queue.slice(0, n);
+        queue = queue.slice(n);
+        await commitGroup(group);
+      }
+    } finally {
+      pumping = false;
+    }
+  }
+
+  async function commitGroup(group: readonly Pending[]): Promise<void> {
+    const events = group.length === 1 ? (group[0] as Pending).events : group.flatMap((b) => b.events);
+    const seconds =
+      group.length === 1
+        ? (group[0] as Pending).seconds
+        : Float64Array.from(group.flatMap((b) => [...b.seconds]));
+    try {
+      await transaction((client) => insertBatch(client, events, seconds));
+    } catch (err) {
+      if (group.length > 1) {
+        // One batch spoiled the group (an unknown project): each batch again on its own.
+        for (const batch of group) await commitGroup([batch]);
+        return;
+      }
+      (group[0] as Pending).reject(await refusal(events, err));
+      return;
+    }
+    for (const batch of group) batch.resolve(batch.events.length);
+  }
+
+  /** The error a refused batch's caller gets: an unknown project by name, else the database's. */
+  async function refusal(events: readonly TelemetryEvent[], err: unknown): Promise<unknown> {
+    // A foreign key violation: an event names a project that does not exist.
+    if (typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23503') {
+      const projects = [...new Set(events.map((e) => e.project))];
+      try {
+        const { rows } = await pool.query<Row>('SELECT id FROM projects WHERE id = ANY($1::text[])', [
+          projects,
+        ]);
+        const known = new Set(rows.map((r) => String(r.id)));
+        const missing = projects.find((p) => !known.has(p));
+        if (missing !== undefined) return unknownProject(missing);
+      } catch {
+        // The database is gone: its own error says more.
+      }
+    }
+    return err;
+  }
+
   async function deleteLimited(
     client: Client,
     table: string,
@@ -209,22 +284,10 @@ export function postgresTelemetry(options: PostgresTelemetryOptions): TelemetryS
     async insertEvents(events) {
       if (events.length === 0) return 0;
       const seconds = eventSeconds(events);
-      try {
-        await transaction((client) => insertBatch(client, events, seconds));
-      } catch (err) {
-        // A foreign key violation: an event names a project that does not exist.
-        if (typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23503') {
-          const projects = [...new Set(events.map((e) => e.project))];
-          const { rows } = await pool.query<Row>('SELECT id FROM projects WHERE id = ANY($1::text[])', [
-            projects,
-          ]);
-          const known = new Set(rows.map((r) => String(r.id)));
-          const missing = projects.find((p) => !known.has(p));
-          if (missing !== undefined) throw unknownProject(missing);
-        }
-        throw err;
-      }
-      return events.length;
+      return new Promise<number>((resolve, reject) => {
+        queue.push({ events, seconds, resolve, reject });
+        void pump();
+      });
     },
 
     async countEvents(project) {
