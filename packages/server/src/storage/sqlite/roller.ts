@@ -28,10 +28,11 @@ export interface Roller {
   /** Folds every committed event not yet counted into the rollups, now. */
   catchUp(): void;
   /**
-   * Called after each group commit: when the rollups lag more than `maxLagEvents` behind the
-   * events, folds one chunk now, so ingestion cannot outrun the rollups for long (back-pressure).
+   * Called after each group commit of `committed` events: when the rollups lag more than
+   * `maxLagEvents` behind, folds at least as much as was committed, so ingestion cannot outrun the
+   * rollups (back-pressure).
    */
-  pace(): void;
+  pace(committed: number): void;
   /** The id of the newest event every target counts. */
   progress(): number;
   /** Stops the background roll (the store calls `catchUp()` once more before closing). */
@@ -221,10 +222,15 @@ export function startRoller(options: RollerOptions): Roller {
     return pending.length > 0 || more;
   }
 
-  function pace(): void {
+  function pace(committed: number): void {
     const newest = statement('SELECT MAX(id) AS id FROM events').get() as { id: number | bigint | null };
     if (newest.id === null || Number(newest.id) - progress() <= maxLag) return;
-    stepOnce();
+    // At least as many steps as the commit's events take to fold (a chunk is one plan and one step
+    // per target), so a lagging roller gains on ingestion, a commit at a time.
+    let budget = Math.ceil(((targets.length + 1) * committed) / chunk) + 1;
+    while (budget-- > 0 && stepOnce()) {
+      // One step at a time; each is a short transaction.
+    }
   }
 
   function catchUp(): void {

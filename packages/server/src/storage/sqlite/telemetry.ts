@@ -88,7 +88,7 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
       // After the acknowledgements went out: hold ingestion back if the rollups lag too far.
       setImmediate(() => {
         try {
-          if (db.isOpen) roller.pace();
+          if (db.isOpen) roller.pace(info.events);
         } catch {
           // The background roll tries again on its next tick.
         }
