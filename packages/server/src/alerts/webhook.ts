@@ -209,7 +209,7 @@ function networkCode(err: unknown): string {
  * ```ts
  * const [delivery] = await store.claimDeliveries(Date.now(), 1, 60_000);
  * const { outcome } = await attemptDelivery(delivery, resolveWebhookOptions(), Date.now);
- * await store.settleDelivery(delivery.id, outcome, Date.now());
+ * await store.settleDelivery(delivery.id, delivery.claim, outcome, Date.now());
  * ```
  */
 export async function attemptDelivery(
@@ -271,8 +271,12 @@ export interface DeliveryReport {
   readonly alertId: number;
   /** 1 for the first attempt. */
   readonly attempt: number;
-  /** `delivered`, `retry` (scheduled again) or `failed` (for good). */
-  readonly result: 'delivered' | 'retry' | 'failed';
+  /**
+   * `delivered`, `retry` (scheduled again), `failed` (for good), or `stale`: the attempt outlived
+   * its lease and the delivery was claimed again meanwhile, so its outcome was not recorded (the
+   * newer claim's is).
+   */
+  readonly result: 'delivered' | 'retry' | 'failed' | 'stale';
   readonly status?: number | undefined;
   /** The error code or status, when not delivered. */
   readonly error?: string | undefined;
@@ -299,6 +303,8 @@ export interface DeliveryCounts {
   readonly delivered: number;
   readonly retry: number;
   readonly failed: number;
+  /** Attempts whose outcome was not recorded: the delivery had been claimed again meanwhile. */
+  readonly stale: number;
 }
 
 /**
@@ -330,14 +336,20 @@ export async function deliverPending(options: DeliverPendingOptions): Promise<De
   }
   // The lease outlasts the attempt: a slow receiver never gets the same delivery twice at once.
   const leaseMs = 2 * webhook.timeoutMs + 5000;
-  const counts = { delivered: 0, retry: 0, failed: 0 };
+  const counts = { delivered: 0, retry: 0, failed: 0, stale: 0 };
   for (let batch = 0; batch < maxBatches; batch += 1) {
     const claimed = await options.store.claimDeliveries(now(), batchSize, leaseMs);
     await Promise.all(
       claimed.map(async (delivery) => {
         const { outcome, status, durationMs } = await attemptDelivery(delivery, webhook, now);
-        await options.store.settleDelivery(delivery.id, outcome, now());
-        const result = outcome.ok ? 'delivered' : outcome.retryAt === undefined ? 'failed' : 'retry';
+        const settled = await options.store.settleDelivery(delivery.id, delivery.claim, outcome, now());
+        const result = !settled
+          ? 'stale'
+          : outcome.ok
+            ? 'delivered'
+            : outcome.retryAt === undefined
+              ? 'failed'
+              : 'retry';
         counts[result] += 1;
         options.onDelivery?.({
           deliveryId: delivery.id,

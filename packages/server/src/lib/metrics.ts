@@ -104,8 +104,8 @@ export class ServerMetrics {
     this.#alerts.add(`${project}\u0000${label}\u0000${kind}`, () => ({ project, destination: label, kind }));
   }
 
-  /** Counts a webhook delivery attempt by outcome (`delivered`, `retry`, `failed`). */
-  delivery(outcome: 'delivered' | 'retry' | 'failed'): void {
+  /** Counts a webhook delivery attempt by outcome (`delivered`, `retry`, `failed`, `stale`). */
+  delivery(outcome: 'delivered' | 'retry' | 'failed' | 'stale'): void {
     this.#deliveries.add(outcome, () => ({ outcome }));
   }
 

@@ -1,6 +1,6 @@
 // Input checks shared by the SQLite and PostgreSQL stores: both refuse the same bad input with the
 // same codes, so the contract suite can hold them to one behaviour.
-import { describeInput } from '@qrpin/core';
+import { describeInput, TELEMETRY_EVENT_TYPES, type TelemetryEvent } from '@qrpin/core';
 import { StoreError } from '../storage/error.ts';
 import type { PublishInput, SigningKeyRecord } from '../storage/pinset-store.ts';
 import type {
@@ -158,15 +158,88 @@ function checkCount(value: number, what: string): number {
 
 const ALERT_KINDS: ReadonlySet<string> = new Set(['tls_error_rate', 'pin_failure_rate']);
 
+/** Control characters: PostgreSQL text cannot hold NUL, and rollup keys are joined with it. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** A string of 1 to `max` characters without control characters. */
+function isText(value: unknown, max: number): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= max && !CONTROL.test(value);
+}
+
+const EVENT_TYPES: ReadonlySet<string> = new Set(TELEMETRY_EVENT_TYPES);
+const EVENT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+const EVENT_TEXT = [
+  ['appId', 128, true],
+  ['appVersion', 64, true],
+  ['platform', 64, true],
+  ['sessionId', 128, true],
+  ['destination', 128, false],
+  ['campaign', 128, false],
+  ['host', 253, false],
+] as const;
+
+/**
+ * Checks the fields of events that the stores key rows by (the HTTP layer validated them whole;
+ * the store checks again what would corrupt a rollup or be refused by one database and not the
+ * other) and returns the unix second of each event's time. `ERR_STORE_OPTIONS` names the event and
+ * the field.
+ */
+export function checkEvents(events: readonly TelemetryEvent[]): Float64Array {
+  if (!Array.isArray(events)) throw new StoreError('ERR_STORE_OPTIONS', 'events must be a list of events');
+  const seconds = new Float64Array(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as TelemetryEvent;
+    const bad = (field: string, what: string): StoreError =>
+      new StoreError('ERR_STORE_OPTIONS', `events[${i}].${field} ${what}`);
+    if (typeof e !== 'object' || e === null) {
+      throw new StoreError('ERR_STORE_OPTIONS', `events[${i}] must be an event object`);
+    }
+    if (!EVENT_TYPES.has(e.type)) throw bad('type', `must be one of ${TELEMETRY_EVENT_TYPES.join(', ')}`);
+    checkProjectId(e.project);
+    const ms = typeof e.time === 'string' && EVENT_TIME.test(e.time) ? Date.parse(e.time) : Number.NaN;
+    if (!Number.isFinite(ms)) throw bad('time', 'must be an ISO 8601 UTC time (Z)');
+    seconds[i] = Math.floor(ms / 1000);
+    for (const [field, max, required] of EVENT_TEXT) {
+      const value = e[field];
+      if (value === undefined && !required) continue;
+      if (!isText(value, max))
+        throw bad(field, `must be a string of 1 to ${max} characters without control characters`);
+    }
+    if (e.pinsetSeq !== undefined && !(Number.isSafeInteger(e.pinsetSeq) && e.pinsetSeq >= 0)) {
+      throw bad('pinsetSeq', 'must be a non-negative integer');
+    }
+    if (e.cohort !== undefined && !(Number.isInteger(e.cohort) && e.cohort >= 0 && e.cohort <= 99)) {
+      throw bad('cohort', 'must be an integer from 0 to 99');
+    }
+    if (e.mode !== undefined && e.mode !== 'enforce' && e.mode !== 'report') {
+      throw bad('mode', 'must be enforce or report');
+    }
+  }
+  return seconds;
+}
+
+/** A delivery's claim, as {@link TelemetryStore.claimDeliveries} handed it out. */
+export function checkClaim(claim: number): number {
+  if (!Number.isSafeInteger(claim) || claim < 0) {
+    throw new StoreError(
+      'ERR_STORE_OPTIONS',
+      `delivery claim ${String(claim)} must be a non-negative integer`,
+    );
+  }
+  return claim;
+}
+
+/** The longest alert window: a year (detection tests a few windows of up to a day). */
+const MAX_WINDOW_SECONDS = 366 * 86_400;
+
 /** An alert as detection raises it: a known kind, integer counts, a p-value in [0, 1]. */
 export function checkAlert(alert: AlertInput): AlertInput {
   checkProjectId(alert.project);
-  if (
-    typeof alert.destination !== 'string' ||
-    alert.destination.length === 0 ||
-    alert.destination.length > 128
-  ) {
-    throw new StoreError('ERR_STORE_OPTIONS', 'alert destination must be a string of 1 to 128 characters');
+  if (!isText(alert.destination, 128)) {
+    throw new StoreError(
+      'ERR_STORE_OPTIONS',
+      'alert destination must be a string of 1 to 128 characters without control characters',
+    );
   }
   if (!ALERT_KINDS.has(alert.kind)) {
     throw new StoreError(
@@ -176,6 +249,12 @@ export function checkAlert(alert: AlertInput): AlertInput {
   }
   checkTime(alert.windowStart, 'alert windowStart');
   checkPositiveInteger(alert.windowSeconds, 'alert windowSeconds');
+  if (alert.windowSeconds > MAX_WINDOW_SECONDS) {
+    throw new StoreError(
+      'ERR_STORE_OPTIONS',
+      `alert windowSeconds ${alert.windowSeconds} must be at most ${MAX_WINDOW_SECONDS} (a year)`,
+    );
+  }
   for (const [name, sample] of [
     ['observed', alert.observed],
     ['baseline', alert.baseline],
@@ -209,8 +288,11 @@ export function checkWebhook(url: string, secret: string): void {
       'webhook url must be an absolute http or https URL of at most 2048 characters',
     );
   }
-  if (typeof secret !== 'string' || secret.length === 0 || secret.length > 512) {
-    throw new StoreError('ERR_STORE_OPTIONS', 'webhook secret must be a string of 1 to 512 characters');
+  if (!isText(secret, 512)) {
+    throw new StoreError(
+      'ERR_STORE_OPTIONS',
+      'webhook secret must be a string of 1 to 512 characters without control characters',
+    );
   }
 }
 
@@ -235,12 +317,11 @@ export function checkSession(sessionHash: string, session: SessionRecord): void 
   checkSha256(sessionHash, 'session hash');
   checkProjectId(session.project);
   checkTime(session.expiresAt, 'session expiresAt');
-  if (
-    typeof session.csrfToken !== 'string' ||
-    session.csrfToken.length === 0 ||
-    session.csrfToken.length > 256
-  ) {
-    throw new StoreError('ERR_STORE_OPTIONS', 'session csrfToken must be a string of 1 to 256 characters');
+  if (!isText(session.csrfToken, 256)) {
+    throw new StoreError(
+      'ERR_STORE_OPTIONS',
+      'session csrfToken must be a string of 1 to 256 characters without control characters',
+    );
   }
 }
 

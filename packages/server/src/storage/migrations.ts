@@ -315,4 +315,12 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX sessions_expires_at ON sessions (expires_at)',
     ],
   },
+  {
+    version: 4,
+    name: 'webhook delivery claims',
+    // Each claim of a delivery takes the next number, and each settlement too: an attempt settles
+    // only with the number its claim got, so a late attempt cannot settle a newer claim.
+    sqlite: ['ALTER TABLE webhook_deliveries ADD COLUMN claim INTEGER NOT NULL DEFAULT 0'],
+    postgres: ['ALTER TABLE webhook_deliveries ADD COLUMN claim BIGINT NOT NULL DEFAULT 0'],
+  },
 ];

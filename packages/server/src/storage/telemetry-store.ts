@@ -179,6 +179,26 @@ export interface WebhookDelivery {
   readonly alert: AlertRecord;
   /** Attempts made before this one. */
   readonly attempts: number;
+  /**
+   * This claim of the delivery: {@link TelemetryStore.settleDelivery} records an outcome only with
+   * the claim the delivery holds now, so an attempt that outlived its lease, after another replica
+   * claimed the delivery again, cannot settle it.
+   */
+  readonly claim: number;
+}
+
+/** The state of one delivery of an alert. */
+export interface DeliveryState {
+  readonly webhookId: number;
+  readonly state: 'pending' | 'delivered' | 'failed';
+  /** Attempts settled so far. */
+  readonly attempts: number;
+  readonly lastError: string | null;
+  /**
+   * Unix ms the delivery is due at (pending), or its lease ran until (claimed); for a settled
+   * delivery, the last value it had.
+   */
+  readonly nextAttemptAt: number;
 }
 
 /** The outcome of a delivery attempt. */
@@ -265,20 +285,18 @@ export interface TelemetryStore {
   removeWebhook(project: string, id: number): Promise<boolean>;
   /**
    * Claims up to `limit` deliveries due at `nowMs` for `leaseMs` (another replica will not claim them
-   * meanwhile; an unsettled claim becomes due again when the lease ends).
+   * meanwhile; an unsettled claim becomes due again when the lease ends). Each delivery comes with a
+   * new `claim`, which settling it needs.
    */
   claimDeliveries(nowMs: number, limit: number, leaseMs: number): Promise<WebhookDelivery[]>;
-  /** Records the outcome of an attempt: delivered, retry at a time, or failed for good. */
-  settleDelivery(id: number, outcome: DeliveryOutcome, nowMs: number): Promise<void>;
-  /** Deliveries of an alert with their state, for the dashboard and tests. */
-  deliveries(alertId: number): Promise<
-    {
-      readonly webhookId: number;
-      readonly state: 'pending' | 'delivered' | 'failed';
-      readonly attempts: number;
-      readonly lastError: string | null;
-    }[]
-  >;
+  /**
+   * Records the outcome of an attempt: delivered, retry at a time, or failed for good. Only when
+   * `claim` is the delivery's current claim (from {@link claimDeliveries}) and it is pending: a claim
+   * settles once, and a claim superseded by a newer one settles nothing. Returns whether it settled.
+   */
+  settleDelivery(id: number, claim: number, outcome: DeliveryOutcome, nowMs: number): Promise<boolean>;
+  /** Deliveries of an alert with their state, by webhook id, for the dashboard and tests. */
+  deliveries(alertId: number): Promise<DeliveryState[]>;
 
   /** Stores a session under the hex SHA-256 of its cookie value. */
   createSession(sessionHash: string, session: SessionRecord): Promise<void>;

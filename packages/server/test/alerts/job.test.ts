@@ -160,7 +160,7 @@ for (const [name, factory] of FACTORIES) {
           assert.equal(result.failedProjects, 0);
           assert.deepEqual(summary(await store.listAlerts('spring', { limit: 10 })), EXPECTED);
           // Each alert was POSTed to the webhook, and its delivery settled as delivered.
-          assert.deepEqual(result.deliveries, { delivered: 2, retry: 0, failed: 0 });
+          assert.deepEqual(result.deliveries, { delivered: 2, retry: 0, failed: 0, stale: 0 });
           assert.equal(hook.bodies.length, 2);
           assert.deepEqual(deliveries.map((d) => d.result).sort(), ['delivered', 'delivered']);
           for (const alert of result.alerts) {
@@ -337,6 +337,6 @@ function pick(store: PinsetStore | undefined): AlertJobOptions['store'] {
     listAlerts: store ? (p, o) => store.listAlerts(p, o) : fail,
     insertAlert: store ? (a) => store.insertAlert(a) : fail,
     claimDeliveries: store ? (n, l, m) => store.claimDeliveries(n, l, m) : fail,
-    settleDelivery: store ? (i, o, n) => store.settleDelivery(i, o, n) : fail,
+    settleDelivery: store ? (i, c, o, n) => store.settleDelivery(i, c, o, n) : fail,
   };
 }

@@ -114,7 +114,7 @@ for (const [name, factory] of FACTORIES) {
         await withOutbox(hook.url, async (store, alertId) => {
           const reports: DeliveryReport[] = [];
           const counts = await deliverPending({ store, webhook: fast, onDelivery: (r) => reports.push(r) });
-          assert.deepEqual(counts, { delivered: 1, retry: 0, failed: 0 });
+          assert.deepEqual(counts, { delivered: 1, retry: 0, failed: 0, stale: 0 });
           assert.equal(hook.received.length, 1);
           const [request] = hook.received;
           assert.equal(request!.url, '/hook');
@@ -131,14 +131,24 @@ for (const [name, factory] of FACTORIES) {
           assert.equal(body.alert.windowStart, new Date(ALERT.windowStart * 1000).toISOString());
           assert.deepEqual(body.alert.observed, { errors: 40, attempts: 200, rate: 0.2 });
           assert.equal(request!.headers['x-qrpin-delivery'], String(reports[0]!.deliveryId));
-          assert.deepEqual(await store.deliveries(alertId), [
-            { webhookId: reports[0]!.webhookId, state: 'delivered', attempts: 1, lastError: null },
-          ]);
+          const [settled, ...others] = await store.deliveries(alertId);
+          assert.deepEqual(others, []);
+          assert.deepEqual(
+            { ...settled, nextAttemptAt: 0 },
+            {
+              webhookId: reports[0]!.webhookId,
+              state: 'delivered',
+              attempts: 1,
+              lastError: null,
+              nextAttemptAt: 0,
+            },
+          );
           // Nothing is due any more.
           assert.deepEqual(await deliverPending({ store, webhook: fast }), {
             delivered: 0,
             retry: 0,
             failed: 0,
+            stale: 0,
           });
           // Reports carry ids and codes, never the secret or the body.
           assert.ok(!JSON.stringify(reports).includes(SECRET));
@@ -160,6 +170,7 @@ for (const [name, factory] of FACTORIES) {
             delivered: 0,
             retry: 1,
             failed: 0,
+            stale: 0,
           });
           // Backoff of the first retry: half of 10 ms fixed, plus half of it times the jitter (0.5).
           assert.equal(reports[0]!.retryAt, T0 + 8);
@@ -170,12 +181,14 @@ for (const [name, factory] of FACTORIES) {
             delivered: 0,
             retry: 0,
             failed: 0,
+            stale: 0,
           });
           now = T0 + 8;
           assert.deepEqual(await deliverPending({ store, now: () => now, webhook: fast, onDelivery }), {
             delivered: 1,
             retry: 0,
             failed: 0,
+            stale: 0,
           });
           assert.equal(reports[1]!.attempt, 2);
           assert.equal(hook.received.length, 2);
@@ -188,6 +201,50 @@ for (const [name, factory] of FACTORIES) {
           const [state] = await store.deliveries(alertId);
           assert.equal(state!.state, 'delivered');
           assert.equal(state!.attempts, 2);
+        });
+      } finally {
+        await hook.close();
+      }
+    });
+
+    it('records nothing for an attempt that outlived its lease once the delivery was claimed again', async () => {
+      const hook = await receiver([{ status: 200 }]);
+      try {
+        await withOutbox(hook.url, async (store, alertId) => {
+          const reports: DeliveryReport[] = [];
+          let reclaimed: number | undefined;
+          // While the first attempt is out, its lease ends and another replica claims the delivery.
+          const racing: Pick<PinsetStore, 'claimDeliveries' | 'settleDelivery'> = {
+            claimDeliveries: (nowMs, limit, leaseMs) => store.claimDeliveries(nowMs, limit, leaseMs),
+            async settleDelivery(id, claim, outcome, nowMs) {
+              const [again] = await store.claimDeliveries(T0 + 3_600_000, 1, 60_000);
+              reclaimed = again?.claim;
+              return store.settleDelivery(id, claim, outcome, nowMs);
+            },
+          };
+          const counts = await deliverPending({
+            store: racing,
+            now: () => T0,
+            webhook: fast,
+            onDelivery: (r) => reports.push(r),
+          });
+          assert.deepEqual(counts, { delivered: 0, retry: 0, failed: 0, stale: 1 });
+          assert.equal(reports[0]!.result, 'stale');
+          assert.notEqual(reclaimed, undefined);
+          const [state] = await store.deliveries(alertId);
+          assert.deepEqual([state!.state, state!.attempts], ['pending', 0]);
+          assert.equal(state!.nextAttemptAt, T0 + 3_600_000 + 60_000);
+          // The newer claim settles it; the delivery is sent and recorded once more.
+          const later = T0 + 3_600_000 + 60_000;
+          assert.deepEqual(await deliverPending({ store, now: () => later, webhook: fast }), {
+            delivered: 1,
+            retry: 0,
+            failed: 0,
+            stale: 0,
+          });
+          assert.equal(hook.received.length, 2);
+          const [done] = await store.deliveries(alertId);
+          assert.deepEqual([done!.state, done!.attempts], ['delivered', 1]);
         });
       } finally {
         await hook.close();
@@ -244,7 +301,8 @@ for (const [name, factory] of FACTORIES) {
           const [state] = await store.deliveries(alertId);
           assert.deepEqual(
             { ...state, webhookId: 0 },
-            { webhookId: 0, state: 'failed', attempts: 3, lastError: 'HTTP 500' },
+            // The third attempt was claimed at T0 + 2000, leased for 2 × timeoutMs + 5000.
+            { webhookId: 0, state: 'failed', attempts: 3, lastError: 'HTTP 500', nextAttemptAt: T0 + 11_000 },
           );
         });
       } finally {
@@ -260,6 +318,7 @@ for (const [name, factory] of FACTORIES) {
             delivered: 0,
             retry: 0,
             failed: 1,
+            stale: 0,
           });
           assert.equal((await store.deliveries(alertId))[0]!.lastError, 'HTTP 410');
         });
@@ -276,6 +335,7 @@ for (const [name, factory] of FACTORIES) {
             delivered: 0,
             retry: 1,
             failed: 0,
+            stale: 0,
           });
         });
       } finally {
@@ -292,6 +352,7 @@ for (const [name, factory] of FACTORIES) {
             delivered: 0,
             retry: 0,
             failed: 1,
+            stale: 0,
           });
           assert.equal(hook.received.length, 1);
           assert.equal(elsewhere.received.length, 0);
@@ -428,7 +489,7 @@ describe('resolveWebhookOptions', () => {
   it('refuses a bad batch size when draining', async () => {
     await assert.rejects(
       deliverPending({
-        store: { claimDeliveries: () => Promise.resolve([]), settleDelivery: () => Promise.resolve() },
+        store: { claimDeliveries: () => Promise.resolve([]), settleDelivery: () => Promise.resolve(true) },
         batchSize: 0,
       }),
       { code: 'ERR_WEBHOOK_OPTIONS', message: /batchSize is 0/ },

@@ -9,6 +9,8 @@ import type { AlertRecord, TelemetryStore, WebhookDelivery } from '../telemetry-
 import {
   checkAlert,
   checkAppId,
+  checkClaim,
+  checkEvents,
   checkOutcome,
   checkPositiveInteger,
   checkProjectId,
@@ -20,7 +22,7 @@ import {
   unknownProject,
 } from '../../lib/store-input.ts';
 import { planCohortQuery, planRollupQuery } from '../telemetry/rollup-query.ts';
-import { COUNTER_COLUMNS, RollupAggregator, eventSeconds } from '../telemetry/aggregate.ts';
+import { COUNTER_COLUMNS, RollupAggregator } from '../telemetry/aggregate.ts';
 
 type Row = Record<string, unknown>;
 type Client = pg.Pool | pg.PoolClient;
@@ -282,8 +284,8 @@ export function postgresTelemetry(options: PostgresTelemetryOptions): TelemetryS
     },
 
     async insertEvents(events) {
+      const seconds = checkEvents(events);
       if (events.length === 0) return 0;
-      const seconds = eventSeconds(events);
       return new Promise<number>((resolve, reject) => {
         queue.push({ events, seconds, resolve, reject });
         void pump();
@@ -451,11 +453,11 @@ export function postgresTelemetry(options: PostgresTelemetryOptions): TelemetryS
            ORDER BY next_attempt_at, id LIMIT $2
            FOR UPDATE SKIP LOCKED
          ), claimed AS (
-           UPDATE webhook_deliveries d SET next_attempt_at = $3, updated_at = $1
+           UPDATE webhook_deliveries d SET next_attempt_at = $3, updated_at = $1, claim = d.claim + 1
            FROM due WHERE d.id = due.id
-           RETURNING d.id, d.webhook_id, d.alert_id, d.attempts
+           RETURNING d.id, d.webhook_id, d.alert_id, d.attempts, d.claim
          )
-         SELECT c.id, c.webhook_id, c.attempts, w.url, w.secret, ${ALERT_COLUMNS}
+         SELECT c.id, c.webhook_id, c.attempts, c.claim, w.url, w.secret, ${ALERT_COLUMNS}
          FROM claimed c JOIN webhooks w ON w.id = c.webhook_id JOIN alerts a ON a.id = c.alert_id
          ORDER BY c.id`,
         [nowMs, limit, nowMs + leaseMs],
@@ -467,38 +469,45 @@ export function postgresTelemetry(options: PostgresTelemetryOptions): TelemetryS
         secret: String(r.secret),
         alert: toAlert(r),
         attempts: Number(r.attempts),
+        claim: Number(r.claim),
       }));
     },
 
-    async settleDelivery(id, outcome, nowMs) {
+    async settleDelivery(id, claim, outcome, nowMs) {
       checkPositiveInteger(id, 'delivery id');
+      checkClaim(claim);
       const checked = checkOutcome(outcome);
       checkTime(nowMs, 'settle nowMs');
-      // Only a pending delivery is settled: a late answer to a lease that ran out changes nothing.
+      // Only a pending delivery under this very claim is settled, and settling spends the claim: a
+      // late answer to a lease that ran out (the delivery claimed again since) changes nothing.
+      const where = `WHERE id = $2 AND claim = $3 AND state = 'pending'`;
+      let settled;
       if (checked.ok) {
-        await pool.query(
-          `UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, updated_at = $1
-           WHERE id = $2 AND state = 'pending'`,
-          [nowMs, id],
+        settled = await pool.query(
+          `UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, updated_at = $1,
+             claim = claim + 1 ${where}`,
+          [nowMs, id, claim],
         );
       } else if (checked.retryAt !== undefined) {
-        await pool.query(
-          `UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2,
-             updated_at = $3 WHERE id = $4 AND state = 'pending'`,
-          [checked.retryAt, checked.error, nowMs, id],
+        settled = await pool.query(
+          `UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $4, last_error = $5,
+             updated_at = $1, claim = claim + 1 ${where}`,
+          [nowMs, id, claim, checked.retryAt, checked.error],
         );
       } else {
-        await pool.query(
-          `UPDATE webhook_deliveries SET state = 'failed', attempts = attempts + 1, last_error = $1, updated_at = $2
-           WHERE id = $3 AND state = 'pending'`,
-          [checked.error, nowMs, id],
+        settled = await pool.query(
+          `UPDATE webhook_deliveries SET state = 'failed', attempts = attempts + 1, last_error = $4,
+             updated_at = $1, claim = claim + 1 ${where}`,
+          [nowMs, id, claim, checked.error],
         );
       }
+      return (settled.rowCount ?? 0) > 0;
     },
 
     async deliveries(alertId) {
+      checkPositiveInteger(alertId, 'alert id');
       const { rows } = await pool.query<Row>(
-        `SELECT webhook_id, state, attempts, last_error FROM webhook_deliveries
+        `SELECT webhook_id, state, attempts, last_error, next_attempt_at FROM webhook_deliveries
          WHERE alert_id = $1 ORDER BY webhook_id`,
         [alertId],
       );
@@ -507,6 +516,7 @@ export function postgresTelemetry(options: PostgresTelemetryOptions): TelemetryS
         state: r.state as 'pending' | 'delivered' | 'failed',
         attempts: Number(r.attempts),
         lastError: r.last_error === null ? null : String(r.last_error),
+        nextAttemptAt: Number(r.next_attempt_at),
       }));
     },
 

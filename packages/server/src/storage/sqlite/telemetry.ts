@@ -6,6 +6,8 @@ import type { AlertRecord, TelemetryStore, WebhookDelivery } from '../telemetry-
 import {
   checkAlert,
   checkAppId,
+  checkClaim,
+  checkEvents,
   checkOutcome,
   checkPositiveInteger,
   checkProjectId,
@@ -122,7 +124,10 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
       return row === undefined ? undefined : { project: String(row.project), appId: String(row.app_id) };
     },
 
-    insertEvents: (events) => writer.submit(events),
+    async insertEvents(events) {
+      checkEvents(events);
+      return writer.submit(events);
+    },
 
     async countEvents(project) {
       const row = statement('SELECT COUNT(*) AS n FROM events WHERE project = ?').get(project) as Row;
@@ -274,10 +279,11 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
            ORDER BY d.next_attempt_at, d.id LIMIT ?`,
         ).all(nowMs, limit) as Row[];
         const lease = statement(
-          'UPDATE webhook_deliveries SET next_attempt_at = ?, updated_at = ? WHERE id = ?',
+          `UPDATE webhook_deliveries SET next_attempt_at = ?, updated_at = ?, claim = claim + 1
+           WHERE id = ? RETURNING claim`,
         );
         return rows.map((r): WebhookDelivery => {
-          lease.run(nowMs + leaseMs, nowMs, Number(r.id));
+          const { claim } = lease.get(nowMs + leaseMs, nowMs, Number(r.id)) as Row;
           return {
             id: Number(r.id),
             webhookId: Number(r.webhook_id),
@@ -285,39 +291,50 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
             secret: String(r.secret),
             alert: toAlert(r),
             attempts: Number(r.attempts),
+            claim: Number(claim),
           };
         });
       });
     },
 
-    async settleDelivery(id, outcome, nowMs) {
+    async settleDelivery(id, claim, outcome, nowMs) {
       checkPositiveInteger(id, 'delivery id');
+      checkClaim(claim);
       const checked = checkOutcome(outcome);
       checkTime(nowMs, 'settle nowMs');
-      // Only a pending delivery is settled: a late answer to a lease that ran out changes nothing.
-      write(() => {
+      // Only a pending delivery under this very claim is settled, and settling spends the claim: a
+      // late answer to a lease that ran out (the delivery claimed again since) changes nothing.
+      const where = 'WHERE id = ? AND claim = ? AND state = ?';
+      return write(() => {
         if (checked.ok) {
-          statement(
-            `UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, updated_at = ?
-             WHERE id = ? AND state = 'pending'`,
-          ).run(nowMs, id);
-        } else if (checked.retryAt !== undefined) {
-          statement(
-            `UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
-             WHERE id = ? AND state = 'pending'`,
-          ).run(checked.retryAt, checked.error, nowMs, id);
-        } else {
-          statement(
-            `UPDATE webhook_deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ?
-             WHERE id = ? AND state = 'pending'`,
-          ).run(checked.error, nowMs, id);
+          return (
+            statement(
+              `UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, updated_at = ?,
+                 claim = claim + 1 ${where}`,
+            ).run(nowMs, id, claim, 'pending').changes > 0
+          );
         }
+        if (checked.retryAt !== undefined) {
+          return (
+            statement(
+              `UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,
+                 updated_at = ?, claim = claim + 1 ${where}`,
+            ).run(checked.retryAt, checked.error, nowMs, id, claim, 'pending').changes > 0
+          );
+        }
+        return (
+          statement(
+            `UPDATE webhook_deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?,
+               updated_at = ?, claim = claim + 1 ${where}`,
+          ).run(checked.error, nowMs, id, claim, 'pending').changes > 0
+        );
       });
     },
 
     async deliveries(alertId) {
+      checkPositiveInteger(alertId, 'alert id');
       const rows = statement(
-        `SELECT webhook_id, state, attempts, last_error FROM webhook_deliveries
+        `SELECT webhook_id, state, attempts, last_error, next_attempt_at FROM webhook_deliveries
          WHERE alert_id = ? ORDER BY webhook_id`,
       ).all(alertId) as Row[];
       return rows.map((r) => ({
@@ -325,6 +342,7 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
         state: r.state as 'pending' | 'delivered' | 'failed',
         attempts: Number(r.attempts),
         lastError: r.last_error === null ? null : String(r.last_error),
+        nextAttemptAt: Number(r.next_attempt_at),
       }));
     },
 
