@@ -24,4 +24,9 @@ export type { PinsetUpdaterEvent, PinsetUpdaterOptions, RefreshOutcome } from '.
 export { FileLastGoodStore, MemoryLastGoodStore } from './updater/store.ts';
 export type { LastGoodStore } from './updater/store.ts';
 export { TelemetryReporter } from './telemetry/reporter.ts';
-export type { TelemetryApp, TelemetryReporterOptions, TelemetryStats } from './telemetry/reporter.ts';
+export type {
+  ReportedEvent,
+  TelemetryApp,
+  TelemetryReporterOptions,
+  TelemetryStats,
+} from './telemetry/reporter.ts';

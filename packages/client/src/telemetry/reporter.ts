@@ -6,7 +6,15 @@
  */
 import { request, type Dispatcher } from 'undici';
 import { QrpinError, stripUrl, type TelemetryEvent } from '@qrpin/core';
-import type { JourneyEvent, JourneySink } from '../journey/events.ts';
+import type { JourneyEvent, JourneyEventType, JourneySink } from '../journey/events.ts';
+
+/**
+ * What {@link TelemetryReporter.record} takes: a journey's event, or one the app reports itself —
+ * `abandon`, when the person left before the content arrived.
+ */
+export type ReportedEvent = Omit<JourneyEvent, 'type'> & {
+  readonly type: JourneyEventType | 'abandon';
+};
 
 /** Who is reporting. */
 export interface TelemetryApp {
@@ -98,8 +106,8 @@ export class TelemetryReporter {
   /** A journey sink: pass it as `resolveJourney(…, { sink: reporter.sink })`. */
   readonly sink: JourneySink = (event) => this.record(event);
 
-  /** Queues one journey event. Never throws, never waits. */
-  record(event: JourneyEvent): void {
+  /** Queues one event (a journey's, or an app's `abandon`). Never throws, never waits. */
+  record(event: ReportedEvent): void {
     if (this.#closed) return;
     const context = this.#options.context?.() ?? {};
     const { url: rawUrl, ...fields } = event;

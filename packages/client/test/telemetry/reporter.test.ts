@@ -79,6 +79,29 @@ describe('TelemetryReporter', () => {
     assert.deepEqual(r.stats, { queued: 0, sent: 7, dropped: 0, rejected: 0, failedAttempts: 0 });
   });
 
+  it('reports an abandon the app records, at the time it gives, beside the journey events', async () => {
+    received.length = 0;
+    answers = [];
+    const r = reporter();
+    r.record(event(1, { type: 'scan' }));
+    r.record({
+      type: 'abandon',
+      time: '2026-11-24T11:00:09.250Z',
+      sessionId: 'session-1',
+      destination: 'poster',
+    });
+    await r.flush();
+    const [scan, abandon] = received.flatMap((b) => b.events);
+    assert.equal(scan?.type, 'scan');
+    assert.deepEqual(abandon, {
+      type: 'abandon',
+      time: '2026-11-24T11:00:09.250Z',
+      sessionId: 'session-1',
+      destination: 'poster',
+      ...APP,
+    });
+  });
+
   it('drops the oldest events, and counts them, when the queue is full', async () => {
     received.length = 0;
     answers = [];
