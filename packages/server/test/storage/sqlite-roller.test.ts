@@ -150,6 +150,37 @@ describe('the SQLite rollup roller', () => {
     );
   });
 
+  it('leaves out a stored row that is no event (edited by hand) instead of stopping for good', async () => {
+    const store = await open();
+    await store.createProject('roll');
+    const good = events(200, 5);
+    await store.insertEvents(good);
+    const db = new DatabaseSync(join(directory, 'qrpin.db'));
+    try {
+      const insert = db.prepare(
+        `INSERT INTO events (project, app_id, type, time, session_id, destination, campaign, body, received_at)
+         VALUES ('roll', 'kiosk', 'scan', ?, 's', NULL, NULL, ?, ?)`,
+      );
+      const time = new Date(BASE).toISOString();
+      for (const body of [
+        '{not json',
+        '"a string"',
+        '{"type":"scan","time":"yesterday"}',
+        '{"type":"teleport"}',
+      ]) {
+        insert.run(time, body, time);
+      }
+    } finally {
+      db.close();
+    }
+    const more = events(300, 6);
+    await store.insertEvents(more);
+    assert.deepEqual(
+      await totals(store),
+      ROLLUP_SPANS.map(() => expected([...good, ...more])),
+    );
+  });
+
   it('catches up in the background, without a query asking', async () => {
     const store = await open();
     await store.createProject('roll');

@@ -7,7 +7,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { TelemetryEvent } from '@qrpin/core';
 import { unknownProject } from '../../lib/store-input.ts';
-import { eventSeconds } from '../telemetry/aggregate.ts';
 import type { StatementCache } from './statement-cache.ts';
 
 /** What one group commit wrote, for metrics and tests. */
@@ -32,7 +31,10 @@ export interface EventWriterOptions {
 
 /** Queues batches for group commit. */
 export interface EventWriter {
-  /** Resolves with the number of events once the batch is committed; rejects if it was not. */
+  /**
+   * Resolves with the number of events once the batch is committed; rejects if it was not. The
+   * events are checked already (`checkEvents`): the roller relies on their times and types.
+   */
   submit(events: readonly TelemetryEvent[]): Promise<number>;
   /** Commits everything queued, now (before the database is closed). */
   drain(): void;
@@ -189,12 +191,6 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   return {
     submit(events) {
       if (events.length === 0) return Promise.resolve(0);
-      try {
-        // A time the roller could not place in a bucket is refused now, before anything is stored.
-        eventSeconds(events);
-      } catch (err) {
-        return Promise.reject(err);
-      }
       return new Promise<number>((resolve, reject) => {
         queue.push({ events, resolve, reject });
         schedule();

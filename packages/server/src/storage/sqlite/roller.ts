@@ -10,7 +10,21 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { TelemetryEvent } from '@qrpin/core';
 import { COUNTER_COLUMNS, RollupAggregator, eventSeconds, type Aggregate } from '../telemetry/aggregate.ts';
+import { TELEMETRY_EVENT_TYPES } from '@qrpin/core';
 import { ROLLUP_SPANS } from '../telemetry-store.ts';
+
+const TYPES: ReadonlySet<string> = new Set(TELEMETRY_EVENT_TYPES);
+
+/** A stored event's body; an unreadable one becomes an object no rollup counts. */
+function parseBody(body: string): TelemetryEvent {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed === 'object' && parsed !== null) return parsed as TelemetryEvent;
+  } catch {
+    // Left out below.
+  }
+  return {} as TelemetryEvent;
+}
 import type { StatementCache } from './statement-cache.ts';
 
 export interface RollerOptions {
@@ -145,13 +159,18 @@ export function startRoller(options: RollerOptions): Roller {
     }[];
     return {
       ids: rows.map((r) => Number(r.id)),
-      events: rows.map((r) => JSON.parse(r.body) as TelemetryEvent),
+      events: rows.map((r) => parseBody(r.body)),
     };
   }
 
   function aggregateOf(events: readonly TelemetryEvent[]): Aggregate {
     const aggregator = new RollupAggregator();
-    aggregator.add(events, eventSeconds(events));
+    // Every stored event was checked; a row that is not one anyway (edited by hand, say) is left
+    // out rather than stop the rollups for good.
+    const countable = events.filter(
+      (e) => TYPES.has(e.type) && typeof e.time === 'string' && Number.isFinite(Date.parse(e.time)),
+    );
+    aggregator.add(countable, eventSeconds(countable));
     return aggregator.result();
   }
 
