@@ -245,11 +245,20 @@ export function startRoller(options: RollerOptions): Roller {
     const newest = statement('SELECT MAX(id) AS id FROM events').get() as { id: number | bigint | null };
     if (newest.id === null || Number(newest.id) - progress() <= maxLag) return;
     // At least as many steps as the commit's events take to fold (a chunk is one plan and one step
-    // per target), so a lagging roller gains on ingestion, a commit at a time.
+    // per target), so a lagging roller gains on ingestion, a commit at a time; one step per turn of
+    // the event loop, so that requests and commits keep theirs in between.
     let budget = Math.ceil(((targets.length + 1) * committed) / chunk) + 1;
-    while (budget-- > 0 && stepOnce()) {
-      // One step at a time; each is a short transaction.
-    }
+    const next = (): void => {
+      if (stopped || !db.isOpen) return;
+      try {
+        if (stepOnce() && --budget > 0) setImmediate(next);
+      } catch {
+        // Another handle held the write lock past the busy timeout: the background roll retries.
+        pending = [];
+        more = true;
+      }
+    };
+    next();
   }
 
   function catchUp(): void {
