@@ -323,4 +323,11 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: ['ALTER TABLE webhook_deliveries ADD COLUMN claim INTEGER NOT NULL DEFAULT 0'],
     postgres: ['ALTER TABLE webhook_deliveries ADD COLUMN claim BIGINT NOT NULL DEFAULT 0'],
   },
+  {
+    version: 5,
+    name: 'signing keys in the order they were added',
+    // Two keys added within one millisecond share created_at; SQLite orders them by rowid.
+    sqlite: [],
+    postgres: ['ALTER TABLE signing_keys ADD COLUMN added BIGSERIAL'],
+  },
 ];

@@ -201,7 +201,7 @@ export function openPostgresStore(options: PostgresStoreOptions): PinsetStore {
 
     async signingKeys(project) {
       const { rows } = await pool.query<Row>(
-        'SELECT kid, alg, jwk FROM signing_keys WHERE project = $1 ORDER BY created_at, kid',
+        'SELECT kid, alg, jwk FROM signing_keys WHERE project = $1 ORDER BY created_at, added',
         [project],
       );
       return rows.map((r) => ({
