@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { corePinsetVerifier, startServer } from '@qrpin/server';
 import { QrpinError } from '@qrpin/core';
-import { EXIT, stringOption, type Command } from '../lib/command.ts';
+import { EXIT, stringOption, type Command, type CommandArgs } from '../lib/command.ts';
 import { DEFAULT_MANIFEST, loadManifest, manifestOption } from '../lib/manifest.ts';
 import { prepareProject } from '../lib/server-setup.ts';
 
@@ -11,20 +11,31 @@ export const serveCommand: Command = {
   name: 'serve',
   summary:
     'serve signed pinset documents (SQLite in ./.qrpin by default; PostgreSQL with QRPIN_DATABASE_URL)',
-  usage: 'serve [-m qrpin.yaml] [--port 8080] [--host 127.0.0.1] [--dir .qrpin]',
+  usage:
+    'serve [-m qrpin.yaml] [--port 8080] [--host 127.0.0.1] [--dir .qrpin] [--retention-days 30] [--alert-interval 60]',
   optionHelp: [
     '-m, --manifest <file>  the project and its signing public keys (default qrpin.yaml)',
     '--port <n>             port to listen on (default 8080; 0 picks a free one)',
     '--host <address>       address to listen on (default 127.0.0.1: expose it deliberately)',
     '--dir <dir>            SQLite database and admin token directory (default .qrpin)',
+    '--retention-days <n>   days raw telemetry events are kept (default 30; rollups and alerts longer)',
+    '--alert-interval <s>   seconds between runs of spike detection and webhook delivery (default 60)',
     'QRPIN_DATABASE_URL     use this PostgreSQL database instead of SQLite',
     'QRPIN_ADMIN_TOKEN      the admin token to accept (else one is made and written to <dir>/admin-token, 0600)',
   ],
   examples: [
     'qrpin serve',
     'QRPIN_DATABASE_URL=postgres://pins@db/pins qrpin serve --host 0.0.0.0 --port 8443',
+    'qrpin serve --retention-days 7 --alert-interval 30',
   ],
-  options: { ...manifestOption, port: { type: 'string' }, host: { type: 'string' }, dir: { type: 'string' } },
+  options: {
+    ...manifestOption,
+    port: { type: 'string' },
+    host: { type: 'string' },
+    dir: { type: 'string' },
+    'retention-days': { type: 'string' },
+    'alert-interval': { type: 'string' },
+  },
   positionals: [0, 0],
   async run(args, ctx) {
     const portText = stringOption(args, 'port') ?? '8080';
@@ -32,6 +43,8 @@ export const serveCommand: Command = {
     if (!(Number.isInteger(port) && port >= 0 && port <= 65_535)) {
       throw new QrpinError('ERR_USAGE', `--port takes 0 to 65535, not "${portText}"`);
     }
+    const retentionDays = wholeNumber(args, 'retention-days', 30, 1, 36_500);
+    const alertSeconds = wholeNumber(args, 'alert-interval', 60, 1, 86_400);
     const { manifest } = loadManifest(ctx.cwd, stringOption(args, 'manifest') ?? DEFAULT_MANIFEST);
     const dir = resolve(ctx.cwd, stringOption(args, 'dir') ?? '.qrpin');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -42,6 +55,8 @@ export const serveCommand: Command = {
       directory: dir,
       host: stringOption(args, 'host') ?? '127.0.0.1',
       port,
+      retention: { eventsDays: retentionDays },
+      alerts: { intervalMs: alertSeconds * 1000 },
     });
     try {
       const prepared = await prepareProject(server.store, manifest, {
@@ -53,6 +68,8 @@ export const serveCommand: Command = {
         [
           `qrpin serve: ${server.url} (${databaseUrl ? 'PostgreSQL' : `SQLite in ${dir}`})`,
           `  project ${prepared.project}: GET ${server.url}/v1/projects/${prepared.project}/pinset`,
+          `  dashboard: ${server.url}/ (sign in with project ${prepared.project} and an admin token)`,
+          `  raw events kept ${retentionDays} days; spike detection and webhooks every ${alertSeconds} s`,
           prepared.keysAdded.length > 0 ? `  signing keys added: ${prepared.keysAdded.join(', ')}` : '',
           prepared.tokenFile === undefined
             ? ''
@@ -73,3 +90,14 @@ export const serveCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** A whole-number option from `min` to `max`, or `fallback` when absent; `ERR_USAGE` otherwise. */
+function wholeNumber(args: CommandArgs, name: string, fallback: number, min: number, max: number): number {
+  const text = stringOption(args, name);
+  if (text === undefined) return fallback;
+  const value = /^\d{1,9}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= min && value <= max)) {
+    throw new QrpinError('ERR_USAGE', `--${name} takes a whole number from ${min} to ${max}, not "${text}"`);
+  }
+  return value;
+}
