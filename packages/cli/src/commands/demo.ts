@@ -20,12 +20,13 @@ import { fetchChain } from '../lib/tls-fetch.ts';
 import { styleFor } from '../lib/style.ts';
 import { startDemoWorld, type DemoWorld } from '../demo/world.ts';
 import { runPinsetStory } from '../demo/pinset-story.ts';
+import { runTelemetryStory, type TelemetryStory } from '../demo/telemetry-story.ts';
 import { demoManifest } from '../demo/manifest.ts';
 import { formatFindings } from './lint.ts';
 import { formatVerdicts } from './mitm-test.ts';
 import { runMitmTest } from '../mitm/run.ts';
 import { inventoryOf } from '../lib/inventory.ts';
-import { resolveJourney } from '@qrpin/client';
+import { resolveJourney, type JourneyEvent } from '@qrpin/client';
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { lookupFromMap } from '../lib/resolve-option.ts';
@@ -43,11 +44,11 @@ const DEMO_HOSTS = [
 export const demoCommand: Command = {
   name: 'demo',
   summary:
-    'the whole story on loopback: CA, TLS destinations, pins, backup keys, lint, emit, journeys, interception',
+    'the whole story on loopback: CA, TLS destinations, pins, backup keys, lint, emit, journeys, interception, telemetry, alerts, dashboard',
   usage: 'demo [--dir dir] [--serve]',
   optionHelp: [
     '--dir <dir>  where to write the demo files (default: a new folder under the system temp dir)',
-    '--serve      keep the demo servers running until Ctrl-C, to try the emitted configs by hand',
+    '--serve      keep the demo servers and the dashboard running until Ctrl-C, to try things by hand',
   ],
   examples: ['qrpin demo', 'qrpin demo --dir ./demo --serve'],
   options: { dir: { type: 'string' }, serve: { type: 'boolean' } },
@@ -68,6 +69,7 @@ export const demoCommand: Command = {
 
     step(1, 'Local CA and TLS destinations on loopback');
     const world: DemoWorld = await startDemoWorld(DEMO_HOSTS, now);
+    let telemetry: TelemetryStory | undefined;
     try {
       writeFileSync(join(dir, 'demo-ca.pem'), world.caPem);
       for (const s of world.servers) {
@@ -187,6 +189,9 @@ export const demoCommand: Command = {
       }
 
       step(7, 'Follow each QR code through the pinned client (qrpin open)');
+      // The journeys of steps 7 and 8 report their events; step 10 sends them to the server.
+      const realEvents: JourneyEvent[] = [];
+      const sink = (event: JourneyEvent): void => void realEvents.push(event);
       const lookup = lookupFromMap(
         new Map(world.servers.map((srv) => [srv.host, '127.0.0.1'])),
         dnsLookup as unknown as LookupFunction,
@@ -200,6 +205,7 @@ export const demoCommand: Command = {
           allowPrivateAddresses: true, // the demo's servers live on loopback
           destination: destination.id,
           campaign: destination.campaign,
+          sink,
         });
         const path = result.hops.map((h) => `${h.status ?? '---'} ${h.url} (pin ${h.pin})`).join(' → ');
         const verdict = result.outcome === 'complete' ? style.green('complete') : style.red(result.outcome);
@@ -213,6 +219,7 @@ export const demoCommand: Command = {
         upstreamCa: world.caPem,
         resolve: () => '127.0.0.1',
         now,
+        sink,
       });
       out.write(
         formatVerdicts(verdicts, ctx)
@@ -233,7 +240,34 @@ export const demoCommand: Command = {
         write: (line) => out.write(`   ${line}\n`),
       });
 
-      step(10, 'What to look at');
+      step(10, 'Report journeys, count them, catch an interception spike (telemetry, alerts, dashboard)');
+      const redirects = new Map<string, string>();
+      for (const s of world.servers) {
+        const spec = DEMO_HOSTS.find((h) => h.host === s.host);
+        const origin = `https://${s.host}:${s.port}`;
+        for (const [from, to] of Object.entries(spec && 'redirects' in spec ? spec.redirects : {})) {
+          redirects.set(`${origin}${from}`, `${origin}${to}`);
+        }
+      }
+      telemetry = await runTelemetryStory({
+        dir,
+        manifest: parsed.manifest,
+        redirects,
+        realEvents,
+        clock: ctx.now,
+        write: (line) => out.write(`   ${line}\n`),
+      });
+      const reopen = `qrpin serve -m ${manifestFile} --dir ${join(dir, 'server')}`;
+      out.write(
+        [
+          `   dashboard: ${style.bold(telemetry.dashboardUrl)}${flag(args, 'serve') ? '' : ' (until the demo ends)'}`,
+          `     sign in with project ${telemetry.project} and the admin token in ${join(dir, 'server', 'admin-token')}`,
+          `     reopen it later: ${reopen}  (then http://127.0.0.1:8080/)`,
+          '',
+        ].join('\n'),
+      );
+
+      step(11, 'What to look at');
       const promo = world.servers[0];
       const curlPins = [served.get(promo?.host ?? ''), backups.get(promo?.host ?? '')]
         .flatMap((v) => (v === undefined ? [] : typeof v === 'string' ? [v] : [v.leafPin, v.caPin]))
@@ -244,6 +278,7 @@ export const demoCommand: Command = {
           `   - ${manifestFile}: what each QR code encodes and how each host is pinned`,
           `   - ${join(dir, 'config')}: the same policy for OkHttp, Android NSC, iOS ATS, TrustKit, React Native, curl, Node`,
           `   - every host carries a backup pin whose private key sits in keys/ — ship it before you need it`,
+          `   - the dashboard: per destination, scans, drop-offs, TLS errors and pin failures, and the spike's alert`,
           flag(args, 'serve')
             ? `   - try it: curl -L --cacert ${join(dir, 'demo-ca.pem')} --resolve ${promo?.host}:${promo?.port}:127.0.0.1 --pinnedpubkey '${curlPins}' https://${promo?.host}:${promo?.port}/spring`
             : '   - run "qrpin demo --serve" to keep the servers up and try the emitted configs by hand',
@@ -257,8 +292,9 @@ export const demoCommand: Command = {
           process.once('SIGTERM', () => resolveWait());
         });
       }
-      return failing.length > 0 || intercepted || !rolledBack ? EXIT.findings : EXIT.ok;
+      return failing.length > 0 || intercepted || !rolledBack || !telemetry.ok ? EXIT.findings : EXIT.ok;
     } finally {
+      await telemetry?.close();
       await world.close();
     }
   },

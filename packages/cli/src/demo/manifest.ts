@@ -42,6 +42,10 @@ destinations:
     kind: deep-link
     campaign: spring-2026
     fallback: https://${promo.host}:${promo.port}/offer/42
+  - id: summer-teaser
+    payload: https://${promo.host}:${promo.port}/summer?src=qr
+    kind: web
+    campaign: summer-2026
   - id: loyalty-checkin
     payload: https://${api.host}:${api.port}/v1/checkin
     kind: api

@@ -5,7 +5,7 @@
  * CA — the case pinning exists for). An unpinned control run through the same proxy proves the
  * interception is real, so a "rejected" verdict cannot come from a broken proxy.
  */
-import { resolveJourney, type JourneyResult } from '@qrpin/client';
+import { resolveJourney, type JourneyResult, type JourneySink } from '@qrpin/client';
 import { compilePolicy, type Manifest, type ManifestDestination, type Policy } from '@qrpin/core';
 import { createRogueCa } from './rogue-ca.ts';
 import { inventoryOf } from '../lib/inventory.ts';
@@ -39,6 +39,8 @@ export interface MitmTestOptions {
   /** Where host names resolve (for hosts that DNS does not know, like the demo's). */
   readonly resolve?: ((host: string) => string | undefined) | undefined;
   readonly now: Date;
+  /** Where the pinned journeys report their events (the unpinned controls report nothing). */
+  readonly sink?: JourneySink | undefined;
 }
 
 /** Runs the interception test and returns one verdict per destination and mode. */
@@ -70,6 +72,9 @@ export async function runMitmTest(options: MitmTestOptions): Promise<MitmVerdict
             connect: trust.length > 0 ? { ca: trust } : {},
             allowPrivateAddresses: true,
             maxHops: 1,
+            ...(p === policy
+              ? { sink: options.sink, destination: destination.id, campaign: destination.campaign }
+              : {}),
           });
         const before = proxy.records.get(entry.hostname)?.bytesFromClient ?? 0;
         const result = await journey(policy);

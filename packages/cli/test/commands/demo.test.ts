@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'undici';
 import { ROOT, run, runBinary } from '../helpers/run.ts';
 
 describe('qrpin demo', () => {
@@ -27,7 +28,8 @@ describe('qrpin demo', () => {
       '7. Follow each QR code',
       '8. Intercept every destination',
       '9. Sign, publish and follow the pinset',
-      '10. What to look at',
+      '10. Report journeys, count them, catch an interception spike',
+      '11. What to look at',
     ]) {
       assert.ok(r.stdout.includes(step), step);
     }
@@ -38,7 +40,7 @@ describe('qrpin demo', () => {
       /spring-poster: complete {2}302 https:\/\/promo\.demo\.qrpin\.test:\d+\/spring \(pin pass\) → 200 /,
     );
     assert.match(r.stdout, /spring-app-offer: complete/);
-    for (const id of ['spring-poster', 'spring-app-offer', 'loyalty-checkin']) {
+    for (const id of ['spring-poster', 'spring-app-offer', 'summer-teaser', 'loyalty-checkin']) {
       assert.match(r.stdout, new RegExp(`${id} .* rogue CA untrusted: rejected \\(tls-error\\)`));
       assert.match(
         r.stdout,
@@ -64,6 +66,83 @@ describe('qrpin demo', () => {
     // The manifest it wrote is one a person can lint with the CLI.
     const lint = await run(['lint', join(dir, 'qrpin.yaml')], { cwd });
     assert.equal(lint.code, 0, lint.stdout + lint.stderr);
+
+    // Step 10: the campaign went through POST /v1/events, the spike alerted, the webhook verified it.
+    const sent = Number(
+      /POST \/v1\/events through the client reporter: (\d+) events acknowledged/.exec(r.stdout)?.[1],
+    );
+    assert.ok(sent > 5000, r.stdout);
+    assert.match(r.stdout, new RegExp(`metrics API: ${sent} events, \\d+ scans`));
+    assert.match(r.stdout, /real: the \d+ events of the journeys of steps 7 and 8/);
+    assert.match(
+      r.stdout,
+      /alert job \(one run\): 2 alerts raised \(spring-poster tls_error_rate, spring-poster pin_failure_rate\), 2 delivered/,
+    );
+    const received = [
+      ...r.stdout.matchAll(
+        /received: delivery \d+, alert #(\d+) spring-poster (\w+): .*; signature verified/g,
+      ),
+    ].map((m) => `${m[1]} ${m[2]}`);
+    assert.equal(received.length, 2, r.stdout);
+    assert.match(r.stdout, /dashboard: http:\/\/127\.0\.0\.1:\d+\/ \(until the demo ends\)/);
+    assert.ok(r.stdout.includes(`admin token in ${join(dir, 'server', 'admin-token')}`));
+    const token = readFileSync(join(dir, 'server', 'admin-token'), 'utf8').trim();
+    assert.ok(!r.stdout.includes(token), 'the admin token is never printed');
+    const reopen = /reopen it later: qrpin (serve .*?) {2}/.exec(r.stdout)?.[1]?.split(' ');
+    assert.ok(reopen !== undefined, r.stdout);
+
+    // The printed command reopens the dashboard on the demo's database, with what step 10 stored.
+    const serve = spawn(
+      join(ROOT, 'qrpin'),
+      [...reopen, '--port', '0', '--retention-days', '7', '--alert-interval', '5'],
+      {
+        cwd,
+        env: { ...withoutAdminToken(process.env), NO_COLOR: '1', QRPIN_DATABASE_URL: '' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    const closed = new Promise<number | null>((resolve) => serve.on('exit', (code) => resolve(code)));
+    try {
+      let stderr = '';
+      await new Promise<void>((resolve, reject) => {
+        serve.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          if (stderr.includes('press Ctrl-C')) resolve();
+        });
+        void closed.then(() => reject(new Error(`qrpin serve exited: ${stderr}`)));
+      });
+      const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+)\/ \(sign in with project qrpin-demo/.exec(
+        stderr,
+      )?.[1];
+      assert.ok(url !== undefined, stderr);
+      assert.match(stderr, /raw events kept 7 days; spike detection and webhooks every 5 s/);
+      const page = await request(`${url}/`);
+      assert.equal(page.statusCode, 200);
+      assert.match(await page.body.text(), /<!doctype html>/i);
+      const get = async <T>(path: string): Promise<T> => {
+        const res = await request(`${url}/v1/projects/qrpin-demo${path}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        assert.equal(res.statusCode, 200, path);
+        return (await res.body.json()) as T;
+      };
+      const overview = await get<{
+        totals: { events: number };
+        destinations: Array<{ destination: string }>;
+      }>('/metrics/overview');
+      assert.equal(overview.totals.events, sent);
+      assert.equal(overview.destinations.length, 4);
+      const { alerts } = await get<{ alerts: Array<{ id: number; destination: string; kind: string }> }>(
+        '/alerts',
+      );
+      assert.deepEqual(alerts.map((a) => `${a.id} ${a.kind}`).sort(), received.sort());
+      assert.ok(alerts.every((a) => a.destination === 'spring-poster'));
+      const { webhooks } = await get<{ webhooks: unknown[] }>('/webhooks');
+      assert.deepEqual(webhooks, [], 'the demo removed its webhook');
+    } finally {
+      serve.kill('SIGTERM');
+      assert.equal(await closed, 0);
+    }
   });
 
   it('with --serve, keeps servers up that curl reaches with the emitted pins and refuses with a wrong one', async () => {
@@ -84,6 +163,16 @@ describe('qrpin demo', () => {
         });
         void exited.then(() => reject(new Error(`demo exited early: ${stderr}${stdout}`)));
       });
+      // The dashboard stays up with the demo's data.
+      const dashboard = /dashboard: (http:\/\/127\.0\.0\.1:\d+)\/\n/.exec(stdout)?.[1];
+      assert.ok(dashboard !== undefined, stdout);
+      const token = readFileSync(join(cwd, 'served', 'server', 'admin-token'), 'utf8').trim();
+      const overview = await request(`${dashboard}/v1/projects/qrpin-demo/metrics/overview`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(overview.statusCode, 200);
+      const { totals } = (await overview.body.json()) as { totals: { scans: number } };
+      assert.ok(totals.scans > 1000, String(totals.scans));
       const line = /try it: (curl .*)$/m.exec(stdout)?.[1];
       assert.ok(line !== undefined, stdout);
       const args = [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '').slice(1);
@@ -114,3 +203,10 @@ describe('qrpin demo', () => {
     assert.ok(existsSync(join(cwd, 'served', 'qrpin.yaml')));
   });
 });
+
+/** The environment without QRPIN_ADMIN_TOKEN, so serve takes the demo's token file. */
+function withoutAdminToken(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.QRPIN_ADMIN_TOKEN;
+  return copy;
+}
