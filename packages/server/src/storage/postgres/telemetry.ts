@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import type { TelemetryEvent } from '@qrpin/core';
 import { StoreError } from '../error.ts';
-import type { AlertRecord, TelemetryStore, WebhookDelivery } from '../telemetry-store.ts';
+import type { TelemetryStore, WebhookDelivery } from '../telemetry-store.ts';
 import {
   checkAlert,
   checkAppId,
@@ -22,6 +22,14 @@ import {
   unknownProject,
 } from '../../lib/store-input.ts';
 import { planCohortQuery, planRollupQuery } from '../telemetry/rollup-query.ts';
+import {
+  ALERT_COLUMNS,
+  EVENT_COLUMNS,
+  eventRow,
+  isoOf,
+  isoOfSeconds,
+  toAlert,
+} from '../telemetry/records.ts';
 import { COUNTER_COLUMNS, RollupAggregator } from '../telemetry/aggregate.ts';
 
 type Row = Record<string, unknown>;
@@ -37,11 +45,7 @@ export interface PostgresTelemetryOptions {
   readonly isUniqueViolation: (err: unknown) => boolean;
 }
 
-const ALERT_COLUMNS = `a.id AS alert_id, a.project, a.destination, a.kind, a.window_start, a.window_seconds,
-  a.observed_errors, a.observed_attempts, a.baseline_errors, a.baseline_attempts, a.p_value, a.created_at`;
-
-const INSERT_EVENTS = `INSERT INTO events
-  (project, app_id, type, time, session_id, destination, campaign, body, received_at)
+const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS})
   SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[],
     $7::text[], $8::jsonb[], $9::timestamptz[])`;
 
@@ -64,31 +68,6 @@ const UPSERT_COHORTS = `INSERT INTO cohort_rollups AS c
 const UPSERT_HOSTS = `INSERT INTO destination_hosts AS h (project, destination, host, last_seen)
   SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[])
   ON CONFLICT (project, destination, host) DO UPDATE SET last_seen = GREATEST(h.last_seen, excluded.last_seen)`;
-
-/** `seconds` as the ISO 8601 text the events table holds, clamped to the dates JavaScript has. */
-function isoOfSeconds(seconds: number): string {
-  const ms = Math.max(-8.64e15, Math.min(8.64e15, seconds * 1000));
-  return new Date(ms).toISOString();
-}
-
-function isoOf(value: unknown): string {
-  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
-}
-
-function toAlert(row: Row): AlertRecord {
-  return {
-    id: Number(row.alert_id),
-    project: String(row.project),
-    destination: String(row.destination),
-    kind: row.kind === 'pin_failure_rate' ? 'pin_failure_rate' : 'tls_error_rate',
-    windowStart: Number(row.window_start),
-    windowSeconds: Number(row.window_seconds),
-    observed: { errors: Number(row.observed_errors), attempts: Number(row.observed_attempts) },
-    baseline: { errors: Number(row.baseline_errors), attempts: Number(row.baseline_attempts) },
-    pValue: Number(row.p_value),
-    createdAt: isoOf(row.created_at),
-  };
-}
 
 /** Column arrays of a list of rows: `columns(rows, r => [a, b])` gives `[[a…], [b…]]`. */
 function columns<T>(rows: readonly T[], pick: (row: T) => unknown[]): unknown[][] {
@@ -118,17 +97,7 @@ export function postgresTelemetry(options: PostgresTelemetryOptions): TelemetryS
     const received = now().toISOString();
     await client.query(
       INSERT_EVENTS,
-      columns(events, (e) => [
-        e.project,
-        e.appId,
-        e.type,
-        e.time,
-        e.sessionId,
-        e.destination ?? null,
-        e.campaign ?? null,
-        JSON.stringify(e),
-        received,
-      ]),
+      columns(events, (e) => eventRow(e, received)),
     );
     const aggregator = new RollupAggregator();
     aggregator.add(events, seconds);

@@ -2,7 +2,7 @@
 // queries, alerts with their webhook outbox, sessions and retention.
 import type { DatabaseSync } from 'node:sqlite';
 import { StoreError } from '../error.ts';
-import type { AlertRecord, TelemetryStore, WebhookDelivery } from '../telemetry-store.ts';
+import type { TelemetryStore, WebhookDelivery } from '../telemetry-store.ts';
 import {
   checkAlert,
   checkAppId,
@@ -19,6 +19,7 @@ import {
   unknownProject,
 } from '../../lib/store-input.ts';
 import { planCohortQuery, planRollupQuery } from '../telemetry/rollup-query.ts';
+import { ALERT_COLUMNS, isoOfSeconds, toAlert } from '../telemetry/records.ts';
 import { createEventWriter, type GroupCommitInfo } from './event-writer.ts';
 import { startRoller } from './roller.ts';
 import type { StatementCache } from './statement-cache.ts';
@@ -40,35 +41,11 @@ export interface SqliteTelemetryOptions {
 /** The SQLite telemetry methods, and `drain()` to commit queued events before closing. */
 export type SqliteTelemetry = TelemetryStore & { drain(): void };
 
-const ALERT_COLUMNS = `a.id AS alert_id, a.project, a.destination, a.kind, a.window_start, a.window_seconds,
-  a.observed_errors, a.observed_attempts, a.baseline_errors, a.baseline_attempts, a.p_value, a.created_at`;
-
 /** Rollup tables and the retention cut-off each span follows. */
 const ROLLUP_PURGES = [
   ['rollups', 'project, span, bucket, destination, campaign, app_version, platform, pinset_seq'],
   ['cohort_rollups', 'project, span, bucket, destination, pinset_seq, cohort'],
 ] as const;
-
-/** `seconds` as the ISO 8601 text the events table holds, clamped to the dates JavaScript has. */
-function isoOfSeconds(seconds: number): string {
-  const ms = Math.max(-8.64e15, Math.min(8.64e15, seconds * 1000));
-  return new Date(ms).toISOString();
-}
-
-function toAlert(row: Row): AlertRecord {
-  return {
-    id: Number(row.alert_id),
-    project: String(row.project),
-    destination: String(row.destination),
-    kind: row.kind === 'pin_failure_rate' ? 'pin_failure_rate' : 'tls_error_rate',
-    windowStart: Number(row.window_start),
-    windowSeconds: Number(row.window_seconds),
-    observed: { errors: Number(row.observed_errors), attempts: Number(row.observed_attempts) },
-    baseline: { errors: Number(row.baseline_errors), attempts: Number(row.baseline_attempts) },
-    pValue: Number(row.p_value),
-    createdAt: String(row.created_at),
-  };
-}
 
 /**
  * @example
