@@ -41,6 +41,12 @@ export interface ServerLimits {
   /** Event batches an ingest key may send at once (default 100), and gets back per second (default 50). */
   readonly ingestBurst?: number | undefined;
   readonly ingestRefillPerSecond?: number | undefined;
+  /**
+   * Events received but not yet committed, across all keys, beyond which a batch is refused with
+   * 503 and `Retry-After` instead of queued (default 100,000): a store that falls behind sheds
+   * load rather than holding ever more batches in memory.
+   */
+  readonly ingestPendingEvents?: number | undefined;
   /** Largest `limit` of the history route (default 500). */
   readonly historyMax?: number | undefined;
   /**
@@ -179,6 +185,7 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
       limits.ingestRefillPerSecond ?? 50,
       options.nowMs ?? Date.now,
     ),
+    ingestPending: { events: 0, max: limits.ingestPendingEvents ?? 100_000 },
     historyMax: limits.historyMax ?? 500,
     nowMs: options.nowMs ?? Date.now,
     // One cache for the fast path and the routes: a publish or rollback replaces what both serve.

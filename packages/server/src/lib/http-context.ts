@@ -14,6 +14,8 @@ export interface HttpContext {
   readonly adminBuckets: TokenBuckets;
   /** Event batches per ingest key. */
   readonly ingestBuckets: TokenBuckets;
+  /** Events of batches being stored now, and the most the server holds before it answers 503. */
+  readonly ingestPending: { events: number; readonly max: number };
   readonly historyMax: number;
   /** The clock, in ms. */
   readonly nowMs: () => number;

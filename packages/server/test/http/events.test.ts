@@ -129,6 +129,49 @@ for (const [name, factory] of FACTORIES) {
       assert.ok(limited.headers['retry-after'] !== undefined);
     });
 
+    it('sheds load with 503 and Retry-After while the store holds too many events, then takes them again', async () => {
+      // The real store, its commits held back until the test lets them go: a store falling behind.
+      const held: (() => void)[] = [];
+      const slow = {
+        ...store,
+        insertEvents: (events: Parameters<PinsetStore['insertEvents']>[0]) =>
+          new Promise<void>((release) => held.push(release)).then(() => store.insertEvents(events)),
+      } as PinsetStore;
+      const shedding = createServer({
+        store: slow,
+        verify: stubVerify,
+        logger: false,
+        limits: { ingestPendingEvents: 10 },
+      });
+      const send = (events: unknown) =>
+        shedding.inject({
+          method: 'POST',
+          url: '/v1/events',
+          headers: { 'x-qrpin-ingest-key': KEY },
+          payload: { events },
+        });
+      try {
+        const before = await store.countEvents('spring');
+        const first = send(Array.from({ length: 6 }, (_, i) => event(200 + i)));
+        const second = send(Array.from({ length: 4 }, (_, i) => event(210 + i)));
+        while (held.length < 2) await new Promise((resolve) => setImmediate(resolve));
+        const refused = await send([event(220)]);
+        assert.equal(refused.statusCode, 503, refused.body);
+        assert.equal(refused.headers['retry-after'], '1');
+        assert.equal(refused.json().error.code, 'ERR_HTTP_UNAVAILABLE');
+        for (const release of held.splice(0)) release();
+        assert.equal((await first).statusCode, 202);
+        assert.equal((await second).statusCode, 202);
+        const again = send([event(221)]);
+        while (held.length < 1) await new Promise((resolve) => setImmediate(resolve));
+        for (const release of held.splice(0)) release();
+        assert.equal((await again).statusCode, 202);
+        assert.equal(await store.countEvents('spring'), before + 11);
+      } finally {
+        await shedding.close();
+      }
+    });
+
     it('answers 503, not a crash, when the store cannot take the batch', async () => {
       const failing = createServer({
         store: { ...store, insertEvents: () => Promise.reject(new Error('disk full')) } as PinsetStore,

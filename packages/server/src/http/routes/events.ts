@@ -67,7 +67,19 @@ export function registerEventRoutes(app: FastifyInstance, ctx: HttpContext): voi
       }
       events.push(event);
     }
+    const pending = ctx.ingestPending;
+    if (pending.events + events.length > pending.max) {
+      throw new HttpError(
+        503,
+        'ERR_HTTP_UNAVAILABLE',
+        'the server is storing as many events as it can; retry later',
+        {
+          'retry-after': '1',
+        },
+      );
+    }
     let stored: number;
+    pending.events += events.length;
     try {
       stored = await ctx.store.insertEvents(events);
     } catch (err) {
@@ -75,6 +87,8 @@ export function registerEventRoutes(app: FastifyInstance, ctx: HttpContext): voi
       throw new HttpError(503, 'ERR_HTTP_UNAVAILABLE', 'the events could not be stored; retry later', {
         'retry-after': '5',
       });
+    } finally {
+      pending.events -= events.length;
     }
     ctx.metrics.ingested(events);
     return reply.code(202).send({ accepted: stored });
