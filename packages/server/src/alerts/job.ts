@@ -176,6 +176,7 @@ export function startAlertJob(options: AlertJobOptions): AlertJob {
     project: string,
     from: number,
     to: number,
+    nowMs: number,
   ): Promise<[number, AlertRecord[]]> {
     const rows = await options.store.queryRollups(project, {
       span,
@@ -235,16 +236,20 @@ export function startAlertJob(options: AlertJobOptions): AlertJob {
           // A replica whose walk differed may have stored this spike at a nearby window.
           if (marks.some((m) => Math.abs(m - i) < Math.max(1, detector.cooldownWindows))) continue;
           const { test } = decision;
-          const record = await options.store.insertAlert({
-            project,
-            destination,
-            kind,
-            windowStart: from + (i - test.spanWindows + 1) * W,
-            windowSeconds: test.spanWindows * W,
-            observed: test.observed,
-            baseline: test.baseline,
-            pValue: test.pValue,
-          });
+          // Dated by the job's clock, so its deliveries are due by the clock that sends them.
+          const record = await options.store.insertAlert(
+            {
+              project,
+              destination,
+              kind,
+              windowStart: from + (i - test.spanWindows + 1) * W,
+              windowSeconds: test.spanWindows * W,
+              observed: test.observed,
+              baseline: test.baseline,
+              pValue: test.pValue,
+            },
+            nowMs,
+          );
           if (record === undefined) continue;
           raised.push(record);
           options.log?.info(
@@ -266,7 +271,8 @@ export function startAlertJob(options: AlertJobOptions): AlertJob {
   }
 
   async function run(): Promise<AlertRunResult> {
-    const nowSeconds = Math.floor(now() / 1000);
+    const nowMs = now();
+    const nowSeconds = Math.floor(nowMs / 1000);
     const to = Math.floor((nowSeconds - settings.settleSeconds) / W) * W;
     const from = to - walkWindows * W;
     const alerts: AlertRecord[] = [];
@@ -275,7 +281,7 @@ export function startAlertJob(options: AlertJobOptions): AlertJob {
     const projects = await options.store.activeProjects(to - (catchUpWindows + detector.spanWindows) * W, to);
     for (const project of projects) {
       try {
-        const [walked, raised] = await evaluateProject(project, from, to);
+        const [walked, raised] = await evaluateProject(project, from, to, nowMs);
         series += walked;
         alerts.push(...raised);
       } catch (err) {

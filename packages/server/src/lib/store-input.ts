@@ -271,6 +271,20 @@ export function checkAlert(alert: AlertInput): AlertInput {
   return alert;
 }
 
+/** The latest time an alert may be raised at: the end of year 9999 (a four-digit ISO year). */
+const MAX_ALERT_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** When an alert is raised: an integer unix ms from 1970 through year 9999. */
+export function checkAlertTime(nowMs: number): number {
+  if (!Number.isSafeInteger(nowMs) || nowMs < 0 || nowMs > MAX_ALERT_MS) {
+    throw new StoreError(
+      'ERR_STORE_OPTIONS',
+      `alert nowMs ${String(nowMs)} must be an integer unix time in ms from 1970 through year 9999`,
+    );
+  }
+  return nowMs;
+}
+
 /**
  * A webhook URL (http or https, at most 2,048 characters) and its secret (1 to 512 characters).
  * The messages name neither: a webhook URL often carries a token of its own.

@@ -274,9 +274,10 @@ export interface TelemetryStore {
   /**
    * Stores an alert and, in the same transaction, queues one delivery per webhook of the project.
    * Returns `undefined` when an alert of this project, destination, kind and window exists already
-   * (another replica raised it first): exactly one replica wins.
+   * (another replica raised it first): exactly one replica wins. `nowMs` (unix ms, the caller's
+   * clock) dates the alert and is when its deliveries are first due.
    */
-  insertAlert(alert: AlertInput): Promise<AlertRecord | undefined>;
+  insertAlert(alert: AlertInput, nowMs: number): Promise<AlertRecord | undefined>;
   /** Alerts, newest window first. */
   listAlerts(project: string, options: AlertListOptions): Promise<AlertRecord[]>;
   /** Adds a webhook. `ERR_STORE_CONFLICT` when the project has this URL already. */

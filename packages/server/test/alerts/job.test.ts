@@ -10,8 +10,8 @@ import { startAlertJob, type AlertJobOptions } from '../../src/alerts/job.ts';
 import type { DeliveryReport } from '../../src/alerts/webhook.ts';
 import { FACTORIES, sqliteFactory } from '../helpers/stores.ts';
 
-// Windows are placed before the current minute of the real clock (the store dates deliveries with
-// it); the job's clock is two minutes ahead, so every window holding events is closed.
+// Windows are placed before the current minute of the real clock (one test moves them decades
+// away); the job's clock is two minutes ahead, so every window holding events is closed.
 const CURRENT = Math.floor(Date.now() / 60_000) * 60;
 const JOB_NOW_MS = (CURRENT + 120) * 1000;
 const SPIKE = CURRENT - 5 * 60;
@@ -48,24 +48,24 @@ function events(
 }
 
 /**
- * `poster`: TLS errors jump from about 1% to 50% in the SPIKE window. `sticker`: pin failures jump
+ * `poster`: TLS errors jump from about 1% to 50% in the `spike` window. `sticker`: pin failures jump
  * from none to 40% in the same window. `flyer`: a quiet destination, three attempts a window, all
- * failing in the SPIKE window.
+ * failing in the `spike` window.
  */
-function campaign(): TelemetryEvent[] {
+function campaign(spike = SPIKE): TelemetryEvent[] {
   const all: TelemetryEvent[] = [];
   for (let w = BASELINE_WINDOWS; w >= 1; w -= 1) {
-    const bucket = SPIKE - w * 60;
+    const bucket = spike - w * 60;
     all.push(...events('poster', bucket, { tls_ok: 30, tls_error: w % 3 === 0 ? 1 : 0 }));
     all.push(...events('sticker', bucket, { tls_ok: 30 }));
     all.push(...events('flyer', bucket, { tls_ok: 3 }));
   }
-  all.push(...events('poster', SPIKE, { tls_ok: 15, tls_error: 15 }));
-  all.push(...events('sticker', SPIKE, { tls_ok: 30, pin_failure: 12 }));
-  all.push(...events('flyer', SPIKE, { tls_error: 3 }));
+  all.push(...events('poster', spike, { tls_ok: 15, tls_error: 15 }));
+  all.push(...events('sticker', spike, { tls_ok: 30, pin_failure: 12 }));
+  all.push(...events('flyer', spike, { tls_error: 3 }));
   for (let w = 1; w <= 3; w += 1) {
-    all.push(...events('poster', SPIKE + w * 60, { tls_ok: 30 }));
-    all.push(...events('sticker', SPIKE + w * 60, { tls_ok: 30 }));
+    all.push(...events('poster', spike + w * 60, { tls_ok: 30 }));
+    all.push(...events('sticker', spike + w * 60, { tls_ok: 30 }));
   }
   return all;
 }
@@ -99,34 +99,36 @@ const summary = (alerts: readonly AlertRecord[]) =>
     }))
     .sort((a, b) => a.destination.localeCompare(b.destination));
 
-const EXPECTED = [
+const expected = (spike: number) => [
   {
     destination: 'poster',
     kind: 'tls_error_rate',
-    windowStart: SPIKE,
+    windowStart: spike,
     windowSeconds: 60,
     observed: { errors: 15, attempts: 30 },
   },
   {
     destination: 'sticker',
     kind: 'pin_failure_rate',
-    windowStart: SPIKE,
+    windowStart: spike,
     windowSeconds: 60,
     observed: { errors: 12, attempts: 30 },
   },
 ];
+const EXPECTED = expected(SPIKE);
 
 for (const [name, factory] of FACTORIES) {
   describe(`the alert job on ${name}`, () => {
     async function withCampaign(
       run: (store: PinsetStore, open: () => PinsetStore) => Promise<void>,
+      spike = SPIKE,
     ): Promise<void> {
       const fixture = await factory();
       try {
         const store = fixture.open();
         await store.migrate();
         await store.createProject('spring');
-        await store.insertEvents(campaign());
+        await store.insertEvents(campaign(spike));
         await run(store, () => fixture.open());
       } finally {
         await fixture.cleanup();
@@ -170,6 +172,38 @@ for (const [name, factory] of FACTORIES) {
             );
           }
         });
+      } finally {
+        await hook.close();
+      }
+    });
+
+    it('delivers the webhooks of alerts raised on a clock decades from the real one', async () => {
+      // The campaign and the job's clock in May 2003: its alerts are dated, and their deliveries
+      // due, by that clock, not by the store's.
+      const spike = Date.UTC(2003, 4, 5, 14, 0) / 1000;
+      const jobNowMs = (spike + 5 * 60 + 120) * 1000;
+      const hook = await receiver();
+      try {
+        await withCampaign(async (store) => {
+          await store.addWebhook('spring', hook.url, 'secret-of-the-test-webhook');
+          const job = startAlertJob(jobOptions(store, { now: () => jobNowMs }));
+          const result = await job.runOnce();
+          await job.stop();
+          assert.deepEqual(summary(result.alerts), expected(spike));
+          for (const alert of result.alerts) {
+            assert.equal(alert.createdAt, new Date(jobNowMs).toISOString());
+            assert.deepEqual(
+              (await store.deliveries(alert.id)).map((d) => d.state),
+              ['delivered'],
+            );
+          }
+          assert.deepEqual(result.deliveries, { delivered: 2, retry: 0, failed: 0, stale: 0 });
+          const posted = hook.bodies.map((b) => (JSON.parse(b) as { alert: { id: number } }).alert.id);
+          assert.deepEqual(
+            posted.sort((x, y) => x - y),
+            result.alerts.map((a) => a.id).sort((x, y) => x - y),
+          );
+        }, spike);
       } finally {
         await hook.close();
       }
@@ -335,7 +369,7 @@ function pick(store: PinsetStore | undefined): AlertJobOptions['store'] {
     activeProjects: store ? (f, t) => store.activeProjects(f, t) : fail,
     queryRollups: store ? (p, q) => store.queryRollups(p, q) : fail,
     listAlerts: store ? (p, o) => store.listAlerts(p, o) : fail,
-    insertAlert: store ? (a) => store.insertAlert(a) : fail,
+    insertAlert: store ? (a, n) => store.insertAlert(a, n) : fail,
     claimDeliveries: store ? (n, l, m) => store.claimDeliveries(n, l, m) : fail,
     settleDelivery: store ? (i, c, o, n) => store.settleDelivery(i, c, o, n) : fail,
   };

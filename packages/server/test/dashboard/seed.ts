@@ -200,16 +200,19 @@ export async function seedDashboard(
 
   // A spike on autumn-flyer twenty minutes ago: the destination shows as in alert.
   const windowStart = Math.floor((nowMs - 20 * 60_000) / 60_000) * 60;
-  await store.insertAlert({
-    project,
-    destination: 'autumn-flyer',
-    kind: 'pin_failure_rate',
-    windowStart,
-    windowSeconds: 300,
-    observed: { errors: 4, attempts: 16 },
-    baseline: { errors: 2, attempts: 9000 },
-    pValue: 1.2e-9,
-  });
+  await store.insertAlert(
+    {
+      project,
+      destination: 'autumn-flyer',
+      kind: 'pin_failure_rate',
+      windowStart,
+      windowSeconds: 300,
+      observed: { errors: 4, attempts: 16 },
+      baseline: { errors: 2, attempts: 9000 },
+      pValue: 1.2e-9,
+    },
+    nowMs,
+  );
 
   return {
     project,

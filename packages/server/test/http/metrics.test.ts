@@ -312,16 +312,19 @@ for (const [name, factory] of FACTORIES) {
     });
 
     it('lists alerts newest first and marks the destination in alert', async () => {
-      await store.insertAlert({
-        project: 'spring',
-        destination: 'poster',
-        kind: 'pin_failure_rate',
-        windowStart: NOW_MS / 1000 - 600,
-        windowSeconds: 60,
-        observed: { errors: 30, attempts: 100 },
-        baseline: { errors: 2, attempts: 5000 },
-        pValue: 1e-20,
-      });
+      await store.insertAlert(
+        {
+          project: 'spring',
+          destination: 'poster',
+          kind: 'pin_failure_rate',
+          windowStart: NOW_MS / 1000 - 600,
+          windowSeconds: 60,
+          observed: { errors: 30, attempts: 100 },
+          baseline: { errors: 2, attempts: 5000 },
+          pValue: 1e-20,
+        },
+        NOW_MS,
+      );
       const alerts = (await get('/v1/projects/spring/alerts')).json().alerts;
       assert.equal(alerts[0].kind, 'pin_failure_rate');
       assert.deepEqual(alerts[0].observed, { errors: 30, attempts: 100, rate: 0.3 });

@@ -300,6 +300,8 @@ function alertInput(partial: Partial<AlertInput> = {}): AlertInput {
 }
 
 const SECRET = 'whsec-test-secret';
+/** When the tests raise their alerts, unix ms: the caller's clock, never the store's, dates them. */
+const RAISED_AT_MS = Date.UTC(2026, 10, 3, 12);
 
 export function telemetryContract(name: string, factory: StoreFactory): void {
   describe(`the ${name} telemetry store`, () => {
@@ -713,19 +715,21 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
     });
 
     describe('alerts and their webhook outbox', () => {
-      const CLAIM_AT = Date.now() + 3_600_000;
+      const CLAIM_AT = RAISED_AT_MS + 3_600_000;
 
       it('stores an alert once per project, destination, kind and window, exactly one of concurrent inserts winning', async () => {
         const results = await Promise.all(
           Array.from({ length: 8 }, (_, i) =>
-            (i % 2 === 0 ? store : fixture.open()).insertAlert(alertInput()),
+            (i % 2 === 0 ? store : fixture.open()).insertAlert(alertInput(), RAISED_AT_MS),
           ),
         );
         const won = results.filter((r) => r !== undefined);
         assert.equal(won.length, 1);
         const [alert] = won;
-        assert.deepEqual({ ...alert, id: 0, createdAt: '' }, { ...alertInput(), id: 0, createdAt: '' });
-        assert.ok(!Number.isNaN(Date.parse(alert!.createdAt)));
+        assert.deepEqual(
+          { ...alert, id: 0 },
+          { ...alertInput(), id: 0, createdAt: new Date(RAISED_AT_MS).toISOString() },
+        );
         // Another kind, destination, window or project is another alert.
         for (const other of [
           alertInput({ kind: 'pin_failure_rate' }),
@@ -733,9 +737,9 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
           alertInput({ windowStart: DAY0 + 300 }),
           alertInput({ project: 'autumn' }),
         ]) {
-          assert.notEqual(await store.insertAlert(other), undefined);
+          assert.notEqual(await store.insertAlert(other, RAISED_AT_MS), undefined);
         }
-        assert.equal(await store.insertAlert(alertInput({ pValue: 0.5 })), undefined);
+        assert.equal(await store.insertAlert(alertInput({ pValue: 0.5 }), RAISED_AT_MS), undefined);
         assert.equal((await store.listAlerts('spring', { limit: 100 })).length, 4);
       });
 
@@ -743,21 +747,27 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
         const hookA = await store.addWebhook('spring', 'https://hooks.example.com/a', SECRET);
         const hookB = await store.addWebhook('spring', 'https://hooks.example.com/b', SECRET);
         await store.addWebhook('autumn', 'https://hooks.example.com/a', SECRET);
-        const alert = await store.insertAlert(alertInput());
+        const alert = await store.insertAlert(alertInput(), RAISED_AT_MS);
         assert.ok(alert !== undefined);
-        const due = Date.parse(alert.createdAt);
+        const due = RAISED_AT_MS;
         assert.deepEqual(await store.deliveries(alert.id), [
           { webhookId: hookA.id, state: 'pending', attempts: 0, lastError: null, nextAttemptAt: due },
           { webhookId: hookB.id, state: 'pending', attempts: 0, lastError: null, nextAttemptAt: due },
         ]);
         // A losing duplicate queues nothing more.
-        assert.equal(await store.insertAlert(alertInput()), undefined);
+        assert.equal(await store.insertAlert(alertInput(), RAISED_AT_MS), undefined);
         assert.equal((await store.deliveries(alert.id)).length, 2);
         // Without webhooks, an alert queues nothing.
-        const quiet = await store.insertAlert(alertInput({ project: 'autumn', destination: 'x' }));
+        const quiet = await store.insertAlert(
+          alertInput({ project: 'autumn', destination: 'x' }),
+          RAISED_AT_MS,
+        );
         assert.equal((await store.deliveries(quiet!.id)).length, 1);
         await store.removeWebhook('autumn', (await store.listWebhooks('autumn'))[0]!.id);
-        const silent = await store.insertAlert(alertInput({ project: 'autumn', destination: 'y' }));
+        const silent = await store.insertAlert(
+          alertInput({ project: 'autumn', destination: 'y' }),
+          RAISED_AT_MS,
+        );
         assert.deepEqual(await store.deliveries(silent!.id), []);
       });
 
@@ -770,9 +780,11 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
           ['poster', 300],
           ['flyer', 1200],
         ] as const) {
-          inserted.push(await store.insertAlert(alertInput({ destination, windowStart: DAY0 + offset })));
+          inserted.push(
+            await store.insertAlert(alertInput({ destination, windowStart: DAY0 + offset }), RAISED_AT_MS),
+          );
         }
-        await store.insertAlert(alertInput({ project: 'autumn', windowStart: DAY0 + 5000 }));
+        await store.insertAlert(alertInput({ project: 'autumn', windowStart: DAY0 + 5000 }), RAISED_AT_MS);
         const windows = (list: { destination: string; windowStart: number }[]) =>
           list.map((a) => `${a.destination}@${a.windowStart - DAY0}`);
         const all = await store.listAlerts('spring', { limit: 100 });
@@ -833,7 +845,7 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
       it('drops the pending deliveries of a removed webhook', async () => {
         const a = await store.addWebhook('spring', 'https://hooks.example.com/a', SECRET);
         const b = await store.addWebhook('spring', 'https://hooks.example.com/b', SECRET);
-        const alert = await store.insertAlert(alertInput());
+        const alert = await store.insertAlert(alertInput(), RAISED_AT_MS);
         await store.removeWebhook('spring', a.id);
         assert.deepEqual(
           (await store.deliveries(alert!.id)).map((d) => d.webhookId),
@@ -850,7 +862,7 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
         const hook = await store.addWebhook('spring', 'https://hooks.example.com/a', SECRET);
         const alerts = [];
         for (let i = 0; i < 5; i++)
-          alerts.push(await store.insertAlert(alertInput({ windowStart: DAY0 + i * 300 })));
+          alerts.push(await store.insertAlert(alertInput({ windowStart: DAY0 + i * 300 }), RAISED_AT_MS));
         const lease = 60_000;
         const first = await store.claimDeliveries(CLAIM_AT, 3, lease);
         assert.equal(first.length, 3);
@@ -883,16 +895,35 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
 
       it('claims nothing before a delivery is due', async () => {
         await store.addWebhook('spring', 'https://hooks.example.com/a', SECRET);
-        const alert = await store.insertAlert(alertInput());
-        const due = Date.parse(alert!.createdAt);
-        assert.deepEqual(await store.claimDeliveries(due - 1, 10, 1000), []);
-        assert.equal((await store.claimDeliveries(due, 10, 1000)).length, 1);
+        await store.insertAlert(alertInput(), RAISED_AT_MS);
+        assert.deepEqual(await store.claimDeliveries(RAISED_AT_MS - 1, 10, 1000), []);
+        assert.equal((await store.claimDeliveries(RAISED_AT_MS, 10, 1000)).length, 1);
+      });
+
+      it('dates an alert and its first delivery by the clock of the caller, however far from the real one', async () => {
+        await store.addWebhook('spring', 'https://hooks.example.com/a', SECRET);
+        const past = Date.UTC(2001, 0, 1);
+        const future = Date.UTC(2301, 0, 1);
+        const early = await store.insertAlert(alertInput(), past);
+        const late = await store.insertAlert(alertInput({ windowStart: DAY0 + 300 }), future);
+        assert.equal(early?.createdAt, new Date(past).toISOString());
+        assert.equal(late?.createdAt, new Date(future).toISOString());
+        assert.deepEqual(await store.claimDeliveries(past - 1, 10, 1000), []);
+        const [first, ...none] = await store.claimDeliveries(past, 10, 1000);
+        assert.deepEqual([first?.alert.id, none], [early?.id, []]);
+        assert.equal(await store.settleDelivery(first!.id, first!.claim, { ok: true }, past + 1), true);
+        assert.deepEqual(await store.claimDeliveries(future - 1, 10, 1000), []);
+        assert.deepEqual(
+          (await store.claimDeliveries(future, 10, 1000)).map((d) => d.alert.id),
+          [late?.id],
+        );
       });
 
       it('gives two concurrent claims disjoint deliveries', async () => {
         await store.addWebhook('spring', 'https://hooks.example.com/a', SECRET);
         await store.addWebhook('spring', 'https://hooks.example.com/b', SECRET);
-        for (let i = 0; i < 10; i++) await store.insertAlert(alertInput({ windowStart: DAY0 + i * 300 }));
+        for (let i = 0; i < 10; i++)
+          await store.insertAlert(alertInput({ windowStart: DAY0 + i * 300 }), RAISED_AT_MS);
         const other = fixture.open();
         const claims = await Promise.all([
           store.claimDeliveries(CLAIM_AT, 6, 60_000),
@@ -908,9 +939,9 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
 
       it('settles a delivery as delivered, to retry at a time, or failed for good', async () => {
         const hook = await store.addWebhook('spring', 'https://hooks.example.com/a', SECRET);
-        const ok = await store.insertAlert(alertInput({ windowStart: DAY0 }));
-        const retry = await store.insertAlert(alertInput({ windowStart: DAY0 + 300 }));
-        const fail = await store.insertAlert(alertInput({ windowStart: DAY0 + 600 }));
+        const ok = await store.insertAlert(alertInput({ windowStart: DAY0 }), RAISED_AT_MS);
+        const retry = await store.insertAlert(alertInput({ windowStart: DAY0 + 300 }), RAISED_AT_MS);
+        const fail = await store.insertAlert(alertInput({ windowStart: DAY0 + 600 }), RAISED_AT_MS);
         const claimed = await store.claimDeliveries(CLAIM_AT, 10, 60_000);
         const of = (alertId: number) => claimed.find((d) => d.alert.id === alertId)!;
         const retryAt = CLAIM_AT + 5000;
@@ -982,7 +1013,7 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
 
       it('settles a delivery only with its current claim: a late attempt changes nothing', async () => {
         await store.addWebhook('spring', 'https://hooks.example.com/a', SECRET);
-        const alert = await store.insertAlert(alertInput());
+        const alert = await store.insertAlert(alertInput(), RAISED_AT_MS);
         const lease = 30_000;
         const [stale] = await store.claimDeliveries(CLAIM_AT, 1, lease);
         // The lease runs out; another replica claims the delivery again.
@@ -1083,9 +1114,9 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
         );
         await store.insertEvents([...old, ...recent]);
         await store.addWebhook('spring', 'https://hooks.example.com/a', SECRET);
-        const oldAlert = await store.insertAlert(alertInput({ windowStart: DAY0 }));
-        const oldAlert2 = await store.insertAlert(alertInput({ windowStart: DAY0 + 300 }));
-        const newAlert = await store.insertAlert(alertInput({ windowStart: NOW_S - 600 }));
+        const oldAlert = await store.insertAlert(alertInput({ windowStart: DAY0 }), RAISED_AT_MS);
+        const oldAlert2 = await store.insertAlert(alertInput({ windowStart: DAY0 + 300 }), RAISED_AT_MS);
+        const newAlert = await store.insertAlert(alertInput({ windowStart: NOW_S - 600 }), RAISED_AT_MS);
         const nowMs = NOW_S * 1000;
         await store.createSession(sha('expired'), {
           project: 'spring',
@@ -1327,10 +1358,10 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
           }),
         ]);
         const hook = await store.addWebhook('spring', 'https://hooks.example.com/a', SECRET);
-        const stored = await store.insertAlert(alertInput());
+        const stored = await store.insertAlert(alertInput(), RAISED_AT_MS);
         await store.createSession(HASH, { project: 'spring', expiresAt: NOW_MS + 60_000, csrfToken: 'csrf' });
         await store.addIngestKey('spring', 'kiosk', sha('key'));
-        const [delivery] = await store.claimDeliveries(Date.now() + 3_600_000, 1, 1000);
+        const [delivery] = await store.claimDeliveries(RAISED_AT_MS + 3_600_000, 1, 1000);
         const before = await snapshot(stored!.id);
 
         const calls: [string, () => Promise<unknown>, string, RegExp][] = [
@@ -1345,12 +1376,28 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
           ),
           ...hostileAlerts.map(
             ([what, input, code, message]) =>
-              [`insertAlert with ${what}`, () => store.insertAlert(input as AlertInput), code, message] as [
-                string,
-                () => Promise<unknown>,
-                string,
-                RegExp,
-              ],
+              [
+                `insertAlert with ${what}`,
+                () => store.insertAlert(input as AlertInput, RAISED_AT_MS),
+                code,
+                message,
+              ] as [string, () => Promise<unknown>, string, RegExp],
+          ),
+          ...(
+            [
+              ['a fractional time', 1.5],
+              ['a time before 1970', -1],
+              ['a time past year 9999', Date.UTC(10_000, 0, 1)],
+              ['no time', undefined],
+            ] as const
+          ).map(
+            ([what, nowMs]) =>
+              [
+                `insertAlert at ${what}`,
+                () => store.insertAlert(alert, nowMs as number),
+                'ERR_STORE_OPTIONS',
+                /alert nowMs .* must be an integer unix time in ms from 1970 through year 9999/,
+              ] as [string, () => Promise<unknown>, string, RegExp],
           ),
           [
             'addIngestKey with an upper-case project',

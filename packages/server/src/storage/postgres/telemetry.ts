@@ -8,6 +8,7 @@ import { StoreError } from '../error.ts';
 import type { TelemetryStore, WebhookDelivery } from '../telemetry-store.ts';
 import {
   checkAlert,
+  checkAlertTime,
   checkAppId,
   checkClaim,
   checkEvents,
@@ -304,9 +305,9 @@ export function postgresTelemetry(options: PostgresTelemetryOptions): TelemetryS
       return rows.map((r) => String(r.project));
     },
 
-    async insertAlert(alert) {
+    async insertAlert(alert, nowMs) {
       checkAlert(alert);
-      const createdAt = now();
+      checkAlertTime(nowMs);
       return transaction(async (client) => {
         await lockProject(client, alert.project);
         const { rows } = await client.query<Row>(
@@ -326,12 +327,11 @@ export function postgresTelemetry(options: PostgresTelemetryOptions): TelemetryS
             alert.baseline.errors,
             alert.baseline.attempts,
             alert.pValue,
-            createdAt,
+            new Date(nowMs),
           ],
         );
         const row = rows[0];
         if (row === undefined) return undefined;
-        const nowMs = createdAt.getTime();
         await client.query(
           `INSERT INTO webhook_deliveries (alert_id, webhook_id, state, attempts, next_attempt_at, last_error, updated_at)
            SELECT $1, id, 'pending', 0, $2, NULL, $2 FROM webhooks WHERE project = $3 ORDER BY id`,

@@ -5,6 +5,7 @@ import { StoreError } from '../error.ts';
 import type { TelemetryStore, WebhookDelivery } from '../telemetry-store.ts';
 import {
   checkAlert,
+  checkAlertTime,
   checkAppId,
   checkClaim,
   checkEvents,
@@ -146,9 +147,9 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
       return rows.map((r) => String(r.project));
     },
 
-    async insertAlert(alert) {
+    async insertAlert(alert, nowMs) {
       checkAlert(alert);
-      const nowMs = now().getTime();
+      checkAlertTime(nowMs);
       return write(() => {
         if (!projectExists(alert.project)) throw unknownProject(alert.project);
         const row = statement(
