@@ -274,13 +274,26 @@ for (const [name, factory] of FACTORIES) {
       }
     });
 
-    it('shows the funnel per campaign', async () => {
+    it('shows the funnel per campaign: journeys over scans, TLS connections over attempts', async () => {
       const body = (await get('/v1/projects/spring/metrics/funnel?destination=poster')).json();
       const launch = body.campaigns.find((c: { campaign: string }) => c.campaign === 'launch');
-      assert.deepEqual(
-        { scans: launch.scans, completes: launch.completes, dropOff: launch.dropOff },
-        { scans: 6, completes: 4, dropOff: 2 },
-      );
+      // In the range: four complete journeys, one TLS error, one pin failure after a TLS handshake.
+      assert.deepEqual(launch, {
+        campaign: 'launch',
+        scans: 6,
+        tlsOk: 5,
+        hops: 4,
+        completes: 4,
+        abandons: 0,
+        redirectsBlocked: 0,
+        dropOff: 2,
+        completionRate: 0.6667,
+        dropOffRate: 0.3333,
+        attempts: 6,
+        tlsErrors: 1,
+        pinFailures: 1,
+        tlsErrorRate: 0.1667,
+      });
       assert.equal(
         body.campaigns.find((c: { campaign: string }) => c.campaign === 'summer').completionRate,
         1,

@@ -222,18 +222,28 @@ export function registerMetricsRoutes(
       ...filtersOf(query),
       destination,
     });
+    // Journeys (scans, completes, drop-off) are counted once each; TLS connections once per hop of
+    // a journey, so they are never a share of scans: their rate is over TLS attempts.
     const campaigns = rows
-      .map((row) => ({
-        campaign: row.campaign ?? null,
-        scans: row.scans,
-        tlsOk: row.tlsOk,
-        hops: row.hops,
-        completes: row.completes,
-        abandons: row.abandons,
-        redirectsBlocked: row.redirectsBlocked,
-        dropOff: Math.max(0, row.scans - row.completes),
-        completionRate: ratesOf(row).completionRate,
-      }))
+      .map((row) => {
+        const rates = ratesOf(row);
+        return {
+          campaign: row.campaign ?? null,
+          scans: row.scans,
+          tlsOk: row.tlsOk,
+          hops: row.hops,
+          completes: row.completes,
+          abandons: row.abandons,
+          redirectsBlocked: row.redirectsBlocked,
+          dropOff: Math.max(0, row.scans - row.completes),
+          completionRate: rates.completionRate,
+          dropOffRate: rates.dropOffRate,
+          attempts: attemptsOf(row),
+          tlsErrors: row.tlsErrors,
+          pinFailures: row.pinFailuresEnforce + row.pinFailuresReport,
+          tlsErrorRate: rates.tlsErrorRate,
+        };
+      })
       .sort((a, b) => b.scans - a.scans);
     return send(reply, { ...range(plan), destination: destination ?? null, campaigns });
   });
