@@ -1,10 +1,10 @@
 // @ts-check
 /**
  * Hand-drawn SVG charts (`createElementNS`, no library): a time series with axes, tick labels and a
- * `<title>` tooltip per point, and a horizontal funnel of stages.
+ * `<title>` tooltip per point, a horizontal funnel of stages and pin failures by cohort.
  */
 import { s } from './dom.js';
-import { formatCount, formatTick, formatTime } from './format.js';
+import { formatCount, formatRate, formatTick, formatTime } from './format.js';
 
 const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 
@@ -170,46 +170,57 @@ export function seriesChart({ label, unit, points, step, tone }) {
 }
 
 /**
- * A horizontal funnel: one bar per stage, scaled to the first stage, with the count and its share
- * of the first stage.
+ * A horizontal funnel: one bar per stage, scaled to the largest count, with the count and, where
+ * the stage has one, its share of the group's base (from `funnelStages`, `funnel.js`). The chart
+ * computes no share itself, so it cannot put a count over a base it is not a part of.
  *
- * @param {readonly { label: string, value: number }[]} stages
+ * @example
+ * ```js
+ * cell.append(funnelChart(funnelStages(row).journeys));
+ * ```
+ * @param {readonly import('./funnel.js').FunnelStage[]} stages
  * @returns {SVGSVGElement}
  */
 export function funnelChart(stages) {
   const rowH = 22;
   const labelW = 90;
-  const valueW = 110;
+  const valueW = 120;
   const barW = 420 - labelW - valueW;
-  const first = stages[0]?.value ?? 0;
   const max = Math.max(1, ...stages.map((st) => st.value));
+  const text = (/** @type {(typeof stages)[number]} */ stage) =>
+    `${formatCount(stage.value)}${stage.share === null ? '' : ` (${formatRate(stage.share)})`}`;
   const svg = s('svg', {
     class: 'funnel',
     viewBox: `0 0 420 ${stages.length * rowH}`,
     role: 'img',
-    'aria-label': stages.map((st) => `${st.label} ${formatCount(st.value)}`).join(', '),
+    'aria-label': stages.map((st) => `${st.label} ${text(st)}`).join(', '),
   });
   stages.forEach((stage, i) => {
-    const share = first > 0 ? ` (${Math.round((stage.value / first) * 100)} %)` : '';
     const yMid = i * rowH + rowH / 2;
     svg.append(
       s('text', { x: 0, y: yMid, 'dominant-baseline': 'middle' }, stage.label),
       s(
         'rect',
         {
-          class: `bar stage-${i}`,
+          class: `bar bar-${stage.key}`,
           x: labelW,
           y: i * rowH + 3,
           width: r(Math.max(stage.value > 0 ? 1 : 0, (stage.value / max) * barW)),
           height: rowH - 6,
           rx: 2,
         },
-        s('title', {}, `${stage.label}: ${formatCount(stage.value)}${share}`),
+        s('title', {}, `${stage.label}: ${text(stage)}`),
       ),
       s(
         'text',
-        { x: labelW + barW + 6, y: yMid, 'dominant-baseline': 'middle', class: 'value' },
-        `${formatCount(stage.value)}${share}`,
+        {
+          x: labelW + barW + 6,
+          y: yMid,
+          'dominant-baseline': 'middle',
+          class: 'value',
+          'data-stage': stage.key,
+        },
+        text(stage),
       ),
     );
   });

@@ -112,6 +112,11 @@
  * @property {number} redirectsBlocked
  * @property {number} dropOff
  * @property {number | null} completionRate
+ * @property {number | null} dropOffRate
+ * @property {number} attempts TLS connection attempts (`tlsOk + tlsErrors`)
+ * @property {number} tlsErrors
+ * @property {number} pinFailures enforced and reported
+ * @property {number | null} tlsErrorRate over `attempts`
  */
 
 /**

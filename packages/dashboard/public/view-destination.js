@@ -7,6 +7,7 @@ import { projectGet } from './api.js';
 import { cohortChart, funnelChart, seriesChart } from './chart.js';
 import { h } from './dom.js';
 import { filterBar } from './filters.js';
+import { funnelStages } from './funnel.js';
 import { formatAlertKind, formatCount, formatRate, formatTime } from './format.js';
 import { formatHash, metricsParams, timeRange } from './route.js';
 import { emptyState, table, viewHead } from './view-common.js';
@@ -79,27 +80,20 @@ function chartsSection(series) {
  * @returns {HTMLElement}
  */
 function funnelSection(campaigns) {
-  const rows = campaigns.map((row) =>
-    h(
+  const rows = campaigns.map((row) => {
+    const { journeys, connections } = funnelStages(row);
+    return h(
       'tr',
       { 'data-campaign': row.campaign ?? '' },
       h('th', { scope: 'row', class: 'campaign' }, orNone(row.campaign, '(no campaign)')),
-      h(
-        'td',
-        { class: 'funnel-cell' },
-        funnelChart([
-          { label: 'Scanned', value: row.scans },
-          { label: 'TLS ok', value: row.tlsOk },
-          { label: 'Completed', value: row.completes },
-        ]),
-      ),
+      h('td', { class: 'funnel-cell journeys' }, funnelChart(journeys)),
+      h('td', { class: 'funnel-cell connections' }, funnelChart(connections)),
       h('td', { class: 'num' }, formatCount(row.hops)),
       h('td', { class: 'num' }, formatCount(row.abandons)),
       h('td', { class: 'num' }, formatCount(row.redirectsBlocked)),
-      h('td', { class: 'num drop-off' }, formatCount(row.dropOff)),
       h('td', { class: 'num completion' }, formatRate(row.completionRate)),
-    ),
-  );
+    );
+  });
   return h(
     'section',
     { class: 'panel', 'aria-labelledby': 'h-funnel' },
@@ -110,11 +104,11 @@ function funnelSection(campaigns) {
           'Funnel by campaign',
           [
             'Campaign',
-            'Scanned → TLS ok → completed',
+            'Journeys (% of scans)',
+            'TLS connections, one per hop (% of attempts)',
             { label: 'Hops', num: true },
             { label: 'Abandoned', num: true },
             { label: 'Redirects blocked', num: true },
-            { label: 'Dropped off', num: true },
             { label: 'Completion', num: true },
           ],
           rows,

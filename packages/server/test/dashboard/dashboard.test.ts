@@ -173,7 +173,7 @@ describe('the dashboard in Chromium', () => {
     assert.equal(await total('scans'), '59');
     assert.equal(await total('completes'), '50');
     assert.equal(await total('completionRate'), '84.8 %');
-    assert.equal(await total('tlsErrorRate'), '6.8 %');
+    assert.equal(await total('tlsErrorRate'), '4.5 %');
     assert.equal(await total('destinations'), '3');
     assert.match(
       (await page.locator('#pinset-summary').textContent()) ?? '',
@@ -237,10 +237,27 @@ describe('the dashboard in Chromium', () => {
     assert.equal(await funnel.count(), 1);
     assert.equal(await funnel.locator('th.campaign').textContent(), 'spring-2026');
     assert.equal(await funnel.locator('td.completion').textContent(), '87.5 %');
+    // 30 of the 40 journeys went through a redirect: 70 TLS connections, shown over the attempts,
+    // not over the scans.
+    const stages = (cell: string) =>
+      funnel
+        .locator(`td.${cell} text.value`)
+        .evaluateAll((texts) => texts.map((t) => [t.getAttribute('data-stage'), t.textContent]));
+    assert.deepEqual(await stages('journeys'), [
+      ['scans', '40 (100.0 %)'],
+      ['completes', '35 (87.5 %)'],
+      ['drop-off', '5 (12.5 %)'],
+    ]);
+    assert.deepEqual(await stages('connections'), [
+      ['attempts', '70 (100.0 %)'],
+      ['tls-ok', '70 (100.0 %)'],
+      ['tls-errors', '0 (0 %)'],
+      ['pin-failures', '0'],
+    ]);
     const adoption = await page.$$eval('table.adoption tbody tr', (rows) =>
       rows.map((r) => [...r.children].map((cell) => cell.textContent?.trim())),
     );
-    assert.deepEqual(adoption, [['seq 7', '120', '100.0 %']]);
+    assert.deepEqual(adoption, [['seq 7', '210', '100.0 %']]);
     await assertClean(page, watch);
   });
 
@@ -253,6 +270,11 @@ describe('the dashboard in Chromium', () => {
       (await alert.textContent()) ?? '',
       /Pin failure spike5 min25\.0 % \(4 \/ 16\)0\.02 % \(2 \/ 9,000\)1\.2e-9/,
     );
+    // Its four interceptions: TLS errors over the attempts, the pin failures as a count.
+    const connections = await page
+      .locator('table.funnel td.connections text.value')
+      .evaluateAll((texts) => texts.map((t) => t.textContent));
+    assert.deepEqual(connections, ['16 (100.0 %)', '12 (75.0 %)', '4 (25.0 %)', '4']);
     const bySeq = await page.$$eval('table.by-seq tbody tr', (rows) =>
       rows.map((r) => [...r.children].map((cell) => cell.textContent)),
     );

@@ -53,8 +53,11 @@ interface Journey {
   readonly platform: string;
   readonly host: string;
   readonly pinsetSeq: number;
-  /** `complete`, `abandon`, or `pin_failure` (TLS error + enforce pin failure + abandon). */
-  readonly outcome: 'complete' | 'abandon' | 'pin_failure' | 'pin_report';
+  /**
+   * `complete`, `redirected` (a short link's redirect first: two TLS connections and two hops, then
+   * complete), `abandon`, or `pin_failure` (TLS error + enforce pin failure + abandon).
+   */
+  readonly outcome: 'complete' | 'redirected' | 'abandon' | 'pin_failure' | 'pin_report';
 }
 
 function events(project: string, journey: Journey, index: number, atMs: number): TelemetryEvent[] {
@@ -77,6 +80,15 @@ function events(project: string, journey: Journey, index: number, atMs: number):
       out.push(
         { ...base, type: 'tls_ok', time: at(1) },
         { ...base, type: 'complete', time: at(2), status: 200 },
+      );
+      break;
+    case 'redirected':
+      out.push(
+        { ...base, type: 'tls_ok', time: at(1), hop: 0 },
+        { ...base, type: 'hop', time: at(1), hop: 0, status: 302 },
+        { ...base, type: 'tls_ok', time: at(2), hop: 1 },
+        { ...base, type: 'hop', time: at(2), hop: 1, status: 200 },
+        { ...base, type: 'complete', time: at(3), status: 200 },
       );
       break;
     case 'abandon':
@@ -156,8 +168,9 @@ export async function seedDashboard(
     host: 'promo.example.com',
     pinsetSeq: 7,
   } as const;
+  // Through a redirect: 70 TLS connections for 40 scans.
   for (let i = 0; i < 30; i++)
-    journeys.push({ ...spring, appVersion: '2.1.0', platform: 'ios', outcome: 'complete' });
+    journeys.push({ ...spring, appVersion: '2.1.0', platform: 'ios', outcome: 'redirected' });
   for (let i = 0; i < 10; i++) {
     journeys.push({
       ...spring,
