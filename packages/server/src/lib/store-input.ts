@@ -36,6 +36,32 @@ export function checkAppId(appId: string): string {
   return appId;
 }
 
+/** Ingest key ids: the first 12 hex digits of the key's SHA-256. */
+export const INGEST_KEY_ID = /^[0-9a-f]{12}$/;
+
+/** The id an ingest key is listed and revoked by: the first 12 hex digits of its SHA-256. */
+export function ingestKeyId(keyHash: string): string {
+  return keyHash.slice(0, 12);
+}
+
+export function checkIngestKeyId(keyId: string): string {
+  if (typeof keyId !== 'string' || !INGEST_KEY_ID.test(keyId)) {
+    throw new StoreError(
+      'ERR_STORE_OPTIONS',
+      `ingest key id ${describeInput(String(keyId))} is not 12 lower-case hex digits`,
+    );
+  }
+  return keyId;
+}
+
+/** Two keys of a project whose hashes start alike: the id names neither for sure. */
+export function ambiguousKeyId(project: string, keyId: string): StoreError {
+  return new StoreError(
+    'ERR_STORE_CONFLICT',
+    `project "${project}" has more than one ingest key with id ${keyId}; none was removed`,
+  );
+}
+
 export function checkSeq(seq: number, what = 'seq'): number {
   if (!Number.isSafeInteger(seq) || seq < 0) {
     throw new StoreError('ERR_STORE_OPTIONS', `${what} ${String(seq)} is not a safe non-negative integer`);

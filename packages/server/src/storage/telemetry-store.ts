@@ -161,6 +161,17 @@ export interface AlertListOptions {
   readonly since?: number | undefined;
 }
 
+/**
+ * An app's ingest key as it is listed: never the key, nor its whole hash. `keyId` is the first 12
+ * hex digits of the key's SHA-256, enough to tell a project's keys apart and to revoke one.
+ */
+export interface IngestKeyRecord {
+  readonly keyId: string;
+  readonly appId: string;
+  /** When it was added (ISO 8601, UTC). */
+  readonly createdAt: string;
+}
+
 /** A webhook alerts are POSTed to. The secret signs each delivery (HMAC-SHA256). */
 export interface WebhookRecord {
   readonly id: number;
@@ -254,6 +265,14 @@ export interface TelemetryStore {
   addIngestKey(project: string, appId: string, keyHash: string): Promise<void>;
   /** The project and app an ingest key (by hash) belongs to, or `undefined`. */
   findIngestKey(keyHash: string): Promise<{ readonly project: string; readonly appId: string } | undefined>;
+  /** A project's ingest keys, oldest first (an unknown project has none). */
+  listIngestKeys(project: string): Promise<IngestKeyRecord[]>;
+  /**
+   * Removes the project's ingest key with this id (see {@link IngestKeyRecord}); events sent with it
+   * are refused from then on. Says whether there was one; `ERR_STORE_CONFLICT` (and nothing removed)
+   * when two keys of the project share the id.
+   */
+  removeIngestKey(project: string, keyId: string): Promise<boolean>;
   /**
    * Stores validated events, whole batch or nothing, durably: when the promise resolves, every
    * event is committed (the server acknowledges a batch only then) and will be counted once by every

@@ -345,6 +345,72 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
         );
         assert.equal(await store.findIngestKey(sha('key-1')), undefined);
       });
+
+      it('lists a project’s keys by key id and app, oldest first, never with a hash', async () => {
+        await store.addIngestKey('spring', 'kiosk', sha('key-1'));
+        await store.addIngestKey('spring', 'poster-app', sha('key-2'));
+        await store.addIngestKey('spring', 'kiosk', sha('key-3'));
+        await store.addIngestKey('autumn', 'scanner-app', sha('key-4'));
+        const listed = await store.listIngestKeys('spring');
+        assert.deepEqual(
+          listed.map((k) => [k.keyId, k.appId]).sort(),
+          [
+            [sha('key-1').slice(0, 12), 'kiosk'],
+            [sha('key-2').slice(0, 12), 'poster-app'],
+            [sha('key-3').slice(0, 12), 'kiosk'],
+          ].sort(),
+        );
+        for (const k of listed) {
+          assert.deepEqual(Object.keys(k).sort(), ['appId', 'createdAt', 'keyId']);
+          assert.equal(new Date(k.createdAt).toISOString(), k.createdAt);
+        }
+        const byAge = [...listed].sort(
+          (a, b) => compare(a.createdAt, b.createdAt) || compare(a.keyId, b.keyId),
+        );
+        assert.deepEqual(listed, byAge);
+        assert.doesNotMatch(JSON.stringify(listed), new RegExp(sha('key-1')));
+        assert.deepEqual(
+          (await store.listIngestKeys('autumn')).map((k) => k.keyId),
+          [sha('key-4').slice(0, 12)],
+        );
+        assert.deepEqual(await store.listIngestKeys('ghost'), []);
+      });
+
+      it('removes a key by its id within its project only, and the key is unknown at once', async () => {
+        await store.addIngestKey('spring', 'kiosk', sha('key-1'));
+        await store.addIngestKey('spring', 'kiosk', sha('key-2'));
+        await store.addIngestKey('autumn', 'scanner-app', sha('key-3'));
+        const id1 = sha('key-1').slice(0, 12);
+        assert.equal(await store.removeIngestKey('autumn', id1), false);
+        assert.equal(await store.removeIngestKey('spring', sha('key-3').slice(0, 12)), false);
+        assert.equal(await store.removeIngestKey('spring', id1), true);
+        assert.equal(await store.findIngestKey(sha('key-1')), undefined);
+        assert.equal(await store.removeIngestKey('spring', id1), false);
+        assert.deepEqual(await store.findIngestKey(sha('key-2')), { project: 'spring', appId: 'kiosk' });
+        assert.deepEqual(
+          (await store.listIngestKeys('spring')).map((k) => k.keyId),
+          [sha('key-2').slice(0, 12)],
+        );
+        assert.deepEqual(await store.findIngestKey(sha('key-3')), {
+          project: 'autumn',
+          appId: 'scanner-app',
+        });
+      });
+
+      it('refuses to remove by an id two keys of the project share, and removes neither', async () => {
+        const prefix = 'abcdef012345';
+        const first = `${prefix}${'0'.repeat(52)}`;
+        const second = `${prefix}${'1'.repeat(52)}`;
+        await store.addIngestKey('spring', 'kiosk', first);
+        await store.addIngestKey('spring', 'poster-app', second);
+        await assert.rejects(
+          store.removeIngestKey('spring', prefix),
+          storeError('ERR_STORE_CONFLICT', /more than one ingest key with id abcdef012345; none was removed/),
+        );
+        assert.deepEqual(await store.findIngestKey(first), { project: 'spring', appId: 'kiosk' });
+        assert.deepEqual(await store.findIngestKey(second), { project: 'spring', appId: 'poster-app' });
+        assert.equal((await store.listIngestKeys('spring')).length, 2);
+      });
     });
 
     describe('events and rollups', () => {
@@ -1344,6 +1410,7 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
           deliveries: await store.deliveries(alertId),
           session: await store.findSession(HASH, NOW_MS),
           key: await store.findIngestKey(sha('key')),
+          ingestKeys: await store.listIngestKeys('spring'),
         };
       }
 
@@ -1428,6 +1495,36 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
             () => store.addIngestKey('ghost', 'kiosk', sha('k2')),
             'ERR_STORE_UNKNOWN_PROJECT',
             /"ghost"/,
+          ],
+          [
+            'listIngestKeys with an upper-case project',
+            () => store.listIngestKeys('Spring'),
+            'ERR_STORE_OPTIONS',
+            /project id/,
+          ],
+          [
+            'removeIngestKey with a whole hash',
+            () => store.removeIngestKey('spring', sha('key')),
+            'ERR_STORE_OPTIONS',
+            /ingest key id .* is not 12 lower-case hex digits/,
+          ],
+          [
+            'removeIngestKey with an upper-case id',
+            () => store.removeIngestKey('spring', sha('key').slice(0, 12).toUpperCase()),
+            'ERR_STORE_OPTIONS',
+            /ingest key id/,
+          ],
+          [
+            'removeIngestKey with a LIKE pattern',
+            () => store.removeIngestKey('spring', '%'),
+            'ERR_STORE_OPTIONS',
+            /ingest key id/,
+          ],
+          [
+            'removeIngestKey with an invalid project id',
+            () => store.removeIngestKey('a b', sha('key').slice(0, 12)),
+            'ERR_STORE_OPTIONS',
+            /project id/,
           ],
           [
             'listAlerts with a zero limit',

@@ -7,11 +7,13 @@ import type { TelemetryEvent } from '@qrpin/core';
 import { StoreError } from '../error.ts';
 import type { TelemetryStore, WebhookDelivery } from '../telemetry-store.ts';
 import {
+  ambiguousKeyId,
   checkAlert,
   checkAlertTime,
   checkAppId,
   checkClaim,
   checkEvents,
+  checkIngestKeyId,
   checkOutcome,
   checkPositiveInteger,
   checkProjectId,
@@ -20,6 +22,7 @@ import {
   checkSha256,
   checkTime,
   checkWebhook,
+  ingestKeyId,
   unknownProject,
 } from '../../lib/store-input.ts';
 import { planCohortQuery, planRollupQuery } from '../telemetry/rollup-query.ts';
@@ -251,6 +254,37 @@ export function postgresTelemetry(options: PostgresTelemetryOptions): TelemetryS
       ]);
       const row = rows[0];
       return row === undefined ? undefined : { project: String(row.project), appId: String(row.app_id) };
+    },
+
+    async listIngestKeys(project) {
+      checkProjectId(project);
+      const { rows } = await pool.query<Row>(
+        'SELECT key_hash, app_id, created_at FROM ingest_keys WHERE project = $1 ORDER BY created_at, key_hash',
+        [project],
+      );
+      return rows.map((r) => ({
+        keyId: ingestKeyId(String(r.key_hash)),
+        appId: String(r.app_id),
+        createdAt: isoOf(r.created_at),
+      }));
+    },
+
+    async removeIngestKey(project, keyId) {
+      checkProjectId(project);
+      checkIngestKeyId(keyId);
+      return transaction(async (client) => {
+        const { rows } = await client.query<Row>(
+          'SELECT key_hash FROM ingest_keys WHERE project = $1 AND left(key_hash, 12) = $2 FOR UPDATE',
+          [project, keyId],
+        );
+        if (rows.length > 1) throw ambiguousKeyId(project, keyId);
+        const [match] = rows;
+        if (match === undefined) return false;
+        const { rowCount } = await client.query('DELETE FROM ingest_keys WHERE key_hash = $1', [
+          String(match.key_hash),
+        ]);
+        return (rowCount ?? 0) > 0;
+      });
     },
 
     async insertEvents(events) {

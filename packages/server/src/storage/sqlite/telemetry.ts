@@ -4,11 +4,13 @@ import type { DatabaseSync } from 'node:sqlite';
 import { StoreError } from '../error.ts';
 import type { TelemetryStore, WebhookDelivery } from '../telemetry-store.ts';
 import {
+  ambiguousKeyId,
   checkAlert,
   checkAlertTime,
   checkAppId,
   checkClaim,
   checkEvents,
+  checkIngestKeyId,
   checkOutcome,
   checkPositiveInteger,
   checkProjectId,
@@ -17,6 +19,7 @@ import {
   checkSha256,
   checkTime,
   checkWebhook,
+  ingestKeyId,
   unknownProject,
 } from '../../lib/store-input.ts';
 import { planCohortQuery, planRollupQuery } from '../telemetry/rollup-query.ts';
@@ -100,6 +103,33 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
       const row = statement('SELECT project, app_id FROM ingest_keys WHERE key_hash = ?').get(keyHash) as
         Row | undefined;
       return row === undefined ? undefined : { project: String(row.project), appId: String(row.app_id) };
+    },
+
+    async listIngestKeys(project) {
+      checkProjectId(project);
+      const rows = statement(
+        'SELECT key_hash, app_id, created_at FROM ingest_keys WHERE project = ? ORDER BY created_at, key_hash',
+      ).all(project) as Row[];
+      return rows.map((r) => ({
+        keyId: ingestKeyId(String(r.key_hash)),
+        appId: String(r.app_id),
+        createdAt: String(r.created_at),
+      }));
+    },
+
+    async removeIngestKey(project, keyId) {
+      checkProjectId(project);
+      checkIngestKeyId(keyId);
+      return write(() => {
+        const matches = statement(
+          'SELECT key_hash FROM ingest_keys WHERE project = ? AND substr(key_hash, 1, 12) = ?',
+        ).all(project, keyId) as Row[];
+        if (matches.length > 1) throw ambiguousKeyId(project, keyId);
+        const [match] = matches;
+        if (match === undefined) return false;
+        statement('DELETE FROM ingest_keys WHERE key_hash = ?').run(String(match.key_hash));
+        return true;
+      });
     },
 
     async insertEvents(events) {
