@@ -22,6 +22,7 @@ import { registerEventRoutes } from './routes/events.ts';
 import { registerReportRoutes } from './routes/reports.ts';
 import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerAdminWebhookRoutes } from './routes/admin-webhooks.ts';
+import { registerAdminIngestKeyRoutes } from './routes/admin-ingest-keys.ts';
 import { retentionPolicy, type RetentionPolicy } from '../retention/policy.ts';
 import { CurrentDocumentCache } from '../lib/current-cache.ts';
 import { registerPublicPinsetRoutes, serveCurrentFromMemory } from './routes/public-pinsets.ts';
@@ -70,7 +71,10 @@ export interface CreateServerOptions {
   readonly store: PinsetStore;
   /** Verifies a document before it is stored (see {@link PinsetVerifier}). */
   readonly verify: PinsetVerifier;
-  /** Fastify's pino logger (default: on, level `info`, to stdout); `Authorization` is redacted. */
+  /**
+   * Fastify's pino logger (default: on, level `info`, to stdout); `Authorization` and
+   * `x-qrpin-ingest-key` are redacted.
+   */
   readonly logger?: ServerLogger | undefined;
   readonly limits?: ServerLimits | undefined;
   /** Trust `X-Forwarded-For` from a reverse proxy (Fastify's `trustProxy`; default `false`). */
@@ -87,7 +91,14 @@ export interface CreateServerOptions {
 }
 
 const REDACT = {
-  paths: ['req.headers.authorization', 'request.headers.authorization', 'headers.authorization'],
+  paths: [
+    'req.headers.authorization',
+    'request.headers.authorization',
+    'headers.authorization',
+    'req.headers["x-qrpin-ingest-key"]',
+    'request.headers["x-qrpin-ingest-key"]',
+    'headers["x-qrpin-ingest-key"]',
+  ],
   censor: '[redacted]',
 };
 
@@ -239,6 +250,7 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
   registerEventRoutes(app, ctx);
   registerReportRoutes(app, ctx);
   registerAdminWebhookRoutes(app, ctx);
+  registerAdminIngestKeyRoutes(app, ctx);
   const retention = retentionPolicy(options.retention);
   registerMetricsRoutes(app, ctx, {
     minuteSeconds: retention.minuteRollupsDays * 86_400,

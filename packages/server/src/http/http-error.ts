@@ -18,7 +18,7 @@
  * - `ERR_HTTP_CROSS_ORIGIN`: sign-in or sign-out from another origin (`Origin`, `Sec-Fetch-Site`);
  * - `ERR_HTTP_ROLLBACK_INVALID`: the pre-signed rollback is not a report-only copy of the document;
  * - `ERR_HTTP_CSRF`: a cookie-authenticated change came without the session's CSRF token;
- * - `ERR_HTTP_CONFLICT`: the request conflicts with what exists (too many webhooks …);
+ * - `ERR_HTTP_CONFLICT`: the request conflicts with what exists (too many webhooks or ingest keys …);
  * - `ERR_HTTP_INTERNAL`: anything else (the server log has the details).
  */
 export type HttpErrorCode =
