@@ -12,6 +12,7 @@ import { openCommand } from './open.ts';
 import { mitmTestCommand } from './mitm-test.ts';
 import { serveCommand } from './serve.ts';
 import { publishCommand } from './publish.ts';
+import { ingestKeyCreateCommand, ingestKeyListCommand, ingestKeyRevokeCommand } from './ingest-key.ts';
 import { keysSigningCommand } from './keys-signing.ts';
 import { signCommand } from './sign.ts';
 import { pinsetInspectCommand, pinsetVerifyCommand } from './pinset.ts';
@@ -29,6 +30,9 @@ export const commands: readonly Command[] = [
   mitmTestCommand,
   serveCommand,
   publishCommand,
+  ingestKeyCreateCommand,
+  ingestKeyListCommand,
+  ingestKeyRevokeCommand,
   keysSigningCommand,
   signCommand,
   pinsetInspectCommand,
