@@ -41,12 +41,21 @@ export function attemptsOf(c: RollupCounters): number {
   return c.tlsOk + c.tlsErrors;
 }
 
+/**
+ * Pin failures (both modes) over TLS connection attempts. Failures reported through the TrustKit/HPKP
+ * endpoint arrive without TLS events, so the base is never counted below the failures: the rate
+ * stays within 0..1.
+ */
+export function pinFailureRateOf(failures: number, attempts: number): number | null {
+  return ratio(failures, Math.max(attempts, failures));
+}
+
 export function ratesOf(c: RollupCounters): Rates {
   const completion = ratio(Math.min(c.completes, c.scans), c.scans);
   return {
     completionRate: completion,
     dropOffRate: completion === null ? null : Math.round((1 - completion) * 10_000) / 10_000,
     tlsErrorRate: ratio(c.tlsErrors, attemptsOf(c)),
-    pinFailureRate: ratio(c.pinFailuresEnforce + c.pinFailuresReport, attemptsOf(c)),
+    pinFailureRate: pinFailureRateOf(c.pinFailuresEnforce + c.pinFailuresReport, attemptsOf(c)),
   };
 }

@@ -317,6 +317,39 @@ for (const [name, factory] of FACTORIES) {
       });
     });
 
+    it('keeps a pin failure rate within 0..1 when failures come without TLS events (TrustKit, HPKP reports)', async () => {
+      // a week before every other event: three report-only failures and one TLS attempt, seq 9, cohort 4
+      await store.insertEvents([
+        event('tls_ok', '2026-11-20T10:00:00Z', {
+          destination: 'legacy',
+          pinsetSeq: 9,
+          cohort: 4,
+          host: 'a.example.com',
+        }),
+        ...[1, 2, 3].map((i) =>
+          event('pin_failure', `2026-11-20T10:0${i}:00Z`, {
+            destination: 'legacy',
+            pinsetSeq: 9,
+            cohort: 4,
+            host: 'a.example.com',
+            mode: 'report',
+          }),
+        ),
+      ]);
+      const range = 'from=2026-11-20T00:00:00Z&to=2026-11-21T00:00:00Z';
+      const overview = (await get(`/v1/projects/spring/metrics/overview?${range}`)).json();
+      const legacy = overview.destinations.find((d: { destination: string }) => d.destination === 'legacy');
+      assert.equal(legacy.counters.pinFailuresReport, 3);
+      assert.equal(legacy.rates.pinFailureRate, 1);
+      const pinsets = (await get(`/v1/projects/spring/metrics/pinsets?${range}&destination=legacy`)).json();
+      assert.deepEqual(pinsets.bySeq, [
+        { pinsetSeq: 9, attempts: 1, pinFailuresEnforce: 0, pinFailuresReport: 3, pinFailureRate: 1 },
+      ]);
+      assert.deepEqual(pinsets.byCohort, [
+        { cohort: 4, attempts: 1, pinFailuresEnforce: 0, pinFailuresReport: 3, pinFailureRate: 1 },
+      ]);
+    });
+
     it('lists the values seen for the filter menus', async () => {
       const body = (await get('/v1/projects/spring/metrics/dimensions')).json();
       assert.deepEqual(body.platforms.sort(), ['android', 'ios']);

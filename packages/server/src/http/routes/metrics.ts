@@ -13,7 +13,15 @@ import {
   type Plan,
   type StepName,
 } from '../../metrics/range.ts';
-import { attemptsOf, countersOf, ratesOf, ratio, zeroCounters, addCounters } from '../../metrics/counters.ts';
+import {
+  attemptsOf,
+  countersOf,
+  pinFailureRateOf,
+  ratesOf,
+  ratio,
+  zeroCounters,
+  addCounters,
+} from '../../metrics/counters.ts';
 import { sumCohorts, sumRollups } from '../../metrics/collect.ts';
 import { pinsetSummary, pinsFor } from '../../metrics/pinset-summary.ts';
 
@@ -282,7 +290,7 @@ export function registerMetricsRoutes(
           attempts: r.attempts,
           pinFailuresEnforce: r.pinFailuresEnforce,
           pinFailuresReport: r.pinFailuresReport,
-          pinFailureRate: ratio(r.pinFailuresEnforce + r.pinFailuresReport, r.attempts),
+          pinFailureRate: pinFailureRateOf(r.pinFailuresEnforce + r.pinFailuresReport, r.attempts),
         }))
         .sort((a, b) => (a.cohort ?? -1) - (b.cohort ?? -1)),
     });
