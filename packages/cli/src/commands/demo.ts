@@ -1,5 +1,5 @@
 // qrpin demo: the whole story on loopback with no configuration and no network.
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -41,6 +41,26 @@ const DEMO_HOSTS = [
   { host: 'api.demo.qrpin.test', keyType: 'rsa-2048', body: 'Loyalty API.' },
 ] as const;
 
+/**
+ * A directory that already holds a demo's `server/` (its database has seq 1 published, its alerts
+ * raised) would make this run's story fail. It is renamed, never deleted, to `server.<time>`; the
+ * name it got is returned.
+ */
+function setAsideEarlierServer(dir: string, now: Date): string | undefined {
+  const server = join(dir, 'server');
+  if (!existsSync(server)) return undefined;
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  for (let n = 0; ; n += 1) {
+    const name = n === 0 ? `server.${stamp}` : `server.${stamp}-${n}`;
+    if (existsSync(join(dir, name))) continue;
+    renameSync(server, join(dir, name));
+    return name;
+  }
+}
+
 export const demoCommand: Command = {
   name: 'demo',
   summary:
@@ -62,10 +82,16 @@ export const demoCommand: Command = {
       dirOption === undefined ? mkdtempSync(join(tmpdir(), 'qrpin-demo-')) : resolve(ctx.cwd, dirOption);
     mkdirSync(join(dir, 'keys'), { recursive: true, mode: 0o700 });
     mkdirSync(join(dir, 'config'), { recursive: true });
+    const keptAside = setAsideEarlierServer(dir, now);
 
     const step = (n: number, title: string): void => out.write(`\n${style.bold(`${n}. ${title}`)}\n`);
     out.write(`${style.bold('qrpin demo')} — a QR campaign whose journey stays bound to its real servers\n`);
     out.write(`files: ${dir}\n`);
+    if (keptAside !== undefined) {
+      out.write(
+        `the server data of an earlier run is kept in ${keptAside}/; this run starts a new server/\n`,
+      );
+    }
 
     step(1, 'Local CA and TLS destinations on loopback');
     const world: DemoWorld = await startDemoWorld(DEMO_HOSTS, now);

@@ -145,6 +145,25 @@ describe('qrpin demo', () => {
     }
   });
 
+  it('runs again in the directory of an earlier run, keeping that run’s server data aside', async () => {
+    // `out` is the directory of the test above (tests of a describe run in order).
+    const dir = join(cwd, 'out');
+    const earlierToken = readFileSync(join(dir, 'server', 'admin-token'), 'utf8');
+    const r = await runBinary(['demo', '--dir', 'out'], { cwd });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const aside =
+      /the server data of an earlier run is kept in (server\.\d{8}T\d{6}Z)\/; this run starts a new server\//.exec(
+        r.stdout,
+      )?.[1];
+    assert.ok(aside !== undefined, r.stdout);
+    assert.equal(readFileSync(join(dir, aside, 'admin-token'), 'utf8'), earlierToken);
+    assert.ok(existsSync(join(dir, aside, 'qrpin.db')));
+    assert.notEqual(readFileSync(join(dir, 'server', 'admin-token'), 'utf8'), earlierToken);
+    assert.match(r.stdout, /qrpin publish: seq 1 → HTTP 201/);
+    assert.match(r.stdout, /the client refreshes: applied, seq 2, hosts report/);
+    assert.match(r.stdout, /alert job \(one run\): 2 alerts raised/);
+  });
+
   it('with --serve, keeps servers up that curl reaches with the emitted pins and refuses with a wrong one', async () => {
     const child = spawn(join(ROOT, 'qrpin'), ['demo', '--dir', 'served', '--serve'], {
       cwd,
