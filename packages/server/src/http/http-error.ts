@@ -2,6 +2,7 @@
  * The JSON error body of every 4xx and 5xx answer: `{ "error": { "code": "…", "message": "…" } }`,
  * never a stack trace.
  */
+import { StoreError } from '../storage/error.ts';
 
 /**
  * The codes the HTTP layer adds to the store's (`ERR_STORE_*`) and the verifier's (`ERR_PINSET_*`):
@@ -68,5 +69,20 @@ export class HttpError extends Error {
     this.statusCode = statusCode;
     this.code = code;
     this.headers = headers;
+  }
+}
+
+/**
+ * Runs a store insert that carries a cap (`max`) and answers the store's `ERR_STORE_LIMIT` as 409
+ * `ERR_HTTP_CONFLICT`, "a project has at most `max` `what`".
+ */
+export async function atMost<T>(max: number, what: string, insert: () => Promise<T>): Promise<T> {
+  try {
+    return await insert();
+  } catch (err) {
+    if (err instanceof StoreError && err.code === 'ERR_STORE_LIMIT') {
+      throw new HttpError(409, 'ERR_HTTP_CONFLICT', `a project has at most ${max} ${what}`);
+    }
+    throw err;
   }
 }

@@ -143,6 +143,19 @@ export function seqConflict(project: string, seq: number, latest: number): Store
   );
 }
 
+/** An optional cap on how many of something a project holds: absent, or a positive integer. */
+export function checkCap(max: number | undefined): void {
+  if (max !== undefined) checkPositiveInteger(max, 'limit');
+}
+
+/** The project holds `max` of `what` already. */
+export function atLimit(project: string, max: number, what: string): StoreError {
+  return new StoreError(
+    'ERR_STORE_LIMIT',
+    `a project has at most ${max} ${what}; project "${project}" has ${max}`,
+  );
+}
+
 export function unknownProject(project: string): StoreError {
   return new StoreError(
     'ERR_STORE_UNKNOWN_PROJECT',

@@ -9,6 +9,7 @@ import { QrpinError, type QrpinErrorOptions } from '@qrpin/core';
  *   (or lost a race against a concurrent publish of the same `seq`);
  * - `ERR_STORE_UNKNOWN_PROJECT`: the project does not exist;
  * - `ERR_STORE_CONFLICT`: the project, token or signing key already exists;
+ * - `ERR_STORE_LIMIT`: the project holds as many ingest keys or webhooks as the caller allows;
  * - `ERR_STORE_NO_ROLLBACK`: the current document has no stored pre-signed rollback to release;
  * - `ERR_STORE_OPTIONS`: bad input (an empty id, a `seq` that is not a safe non-negative integer …).
  */
@@ -17,6 +18,7 @@ export type StoreErrorCode =
   | 'ERR_STORE_UNKNOWN_PROJECT'
   | 'ERR_STORE_CONFLICT'
   | 'ERR_STORE_NO_ROLLBACK'
+  | 'ERR_STORE_LIMIT'
   | 'ERR_STORE_OPTIONS';
 
 /**

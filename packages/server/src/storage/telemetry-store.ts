@@ -261,8 +261,12 @@ export interface PurgeResult {
  * ```
  */
 export interface TelemetryStore {
-  /** Adds an app's ingest key for events, given as the lower-case hex SHA-256 of the key. */
-  addIngestKey(project: string, appId: string, keyHash: string): Promise<void>;
+  /**
+   * Adds an app's ingest key for events, given as the lower-case hex SHA-256 of the key. With `max`,
+   * `ERR_STORE_LIMIT` when the project holds `max` keys already, checked in the same transaction
+   * as the insert (concurrent calls never go past it).
+   */
+  addIngestKey(project: string, appId: string, keyHash: string, max?: number): Promise<void>;
   /** The project and app an ingest key (by hash) belongs to, or `undefined`. */
   findIngestKey(keyHash: string): Promise<{ readonly project: string; readonly appId: string } | undefined>;
   /** A project's ingest keys, oldest first (an unknown project has none). */
@@ -299,8 +303,11 @@ export interface TelemetryStore {
   insertAlert(alert: AlertInput, nowMs: number): Promise<AlertRecord | undefined>;
   /** Alerts, newest window first. */
   listAlerts(project: string, options: AlertListOptions): Promise<AlertRecord[]>;
-  /** Adds a webhook. `ERR_STORE_CONFLICT` when the project has this URL already. */
-  addWebhook(project: string, url: string, secret: string): Promise<WebhookRecord>;
+  /**
+   * Adds a webhook. `ERR_STORE_CONFLICT` when the project has this URL already; with `max`,
+   * `ERR_STORE_LIMIT` when it holds `max` webhooks already (checked in the insert's transaction).
+   */
+  addWebhook(project: string, url: string, secret: string, max?: number): Promise<WebhookRecord>;
   listWebhooks(project: string): Promise<WebhookRecord[]>;
   removeWebhook(project: string, id: number): Promise<boolean>;
   /**

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createServer } from '../../src/http/create-server.ts';
+import { MAX_WEBHOOKS } from '../../src/http/routes/admin-webhooks.ts';
 import type { PinsetStore } from '../../src/storage/pinset-store.ts';
 import { FACTORIES, type StoreFixture } from '../helpers/stores.ts';
 import { stubVerify } from '../helpers/stub-verifier.ts';
@@ -21,7 +22,7 @@ for (const [name, factory] of FACTORIES) {
       await store.migrate();
       await store.createProject('spring');
       await store.addAdminToken('spring', hash(TOKEN));
-      app = createServer({ store, verify: stubVerify, logger: false });
+      app = createServer({ store, verify: stubVerify, logger: false, limits: { adminBurst: 1000 } });
     });
     after(async () => {
       await app.close();
@@ -86,6 +87,33 @@ for (const [name, factory] of FACTORIES) {
       );
       const again = await call('POST', '/v1/projects/spring/webhooks', { url: 'https://twice.example.com/' });
       assert.equal(again.statusCode, 409);
+    });
+
+    it(`refuses webhook number ${MAX_WEBHOOKS + 1} with 409, however many requests race for it`, async () => {
+      const crowdedToken = 'crowded-admin-token-0123456789abcdef';
+      await store.createProject('crowded');
+      await store.addAdminToken('crowded', hash(crowdedToken));
+      const answers = await Promise.all(
+        Array.from({ length: MAX_WEBHOOKS + 3 }, (_, i) =>
+          call(
+            'POST',
+            '/v1/projects/crowded/webhooks',
+            { url: `https://hooks.example.com/${i}` },
+            crowdedToken,
+          ),
+        ),
+      );
+      assert.equal(answers.filter((a) => a.statusCode === 201).length, MAX_WEBHOOKS);
+      const refused = answers.filter((a) => a.statusCode !== 201);
+      assert.equal(refused.length, 3);
+      for (const a of refused) {
+        assert.equal(a.statusCode, 409, a.body);
+        assert.deepEqual(a.json().error, {
+          code: 'ERR_HTTP_CONFLICT',
+          message: `a project has at most ${MAX_WEBHOOKS} webhooks; remove one first`,
+        });
+      }
+      assert.equal((await store.listWebhooks('crowded')).length, MAX_WEBHOOKS);
     });
 
     it('needs the project’s admin token', async () => {

@@ -411,6 +411,33 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
         assert.deepEqual(await store.findIngestKey(second), { project: 'spring', appId: 'poster-app' });
         assert.equal((await store.listIngestKeys('spring')).length, 2);
       });
+      it('holds a project to the cap it is given, concurrent adds from two handles included', async () => {
+        const second = fixture.open();
+        const results = await Promise.allSettled(
+          Array.from({ length: 12 }, (_, i) =>
+            (i % 2 === 0 ? store : second).addIngestKey('spring', `app-${i}`, sha(`capped-${i}`), 5),
+          ),
+        );
+        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 5);
+        for (const r of results) {
+          if (r.status === 'rejected') {
+            assert.ok(
+              storeError('ERR_STORE_LIMIT', /at most 5 ingest keys; project "spring" has 5/)(r.reason),
+            );
+          }
+        }
+        assert.equal((await store.listIngestKeys('spring')).length, 5);
+        // Another project has its own count; without a cap, nothing is refused.
+        await store.addIngestKey('autumn', 'kiosk', sha('autumn-1'), 1);
+        await store.addIngestKey('spring', 'kiosk', sha('uncapped'));
+        assert.equal((await store.listIngestKeys('spring')).length, 6);
+        for (const bad of [0, -1, 1.5, Number.NaN]) {
+          await assert.rejects(
+            store.addIngestKey('spring', 'kiosk', sha(`bad-${bad}`), bad),
+            storeError('ERR_STORE_OPTIONS'),
+          );
+        }
+      });
     });
 
     describe('events and rollups', () => {
@@ -906,6 +933,23 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
           store.addWebhook('ghost', 'https://hooks.example.com/a', SECRET),
           storeError('ERR_STORE_UNKNOWN_PROJECT'),
         );
+      });
+
+      it('holds a project to the cap on webhooks it is given, concurrent adds included', async () => {
+        const second = fixture.open();
+        const results = await Promise.allSettled(
+          Array.from({ length: 8 }, (_, i) =>
+            (i % 2 === 0 ? store : second).addWebhook('spring', `https://hooks.example.com/${i}`, SECRET, 3),
+          ),
+        );
+        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 3);
+        for (const r of results) {
+          if (r.status === 'rejected') {
+            assert.ok(storeError('ERR_STORE_LIMIT', /at most 3 webhooks/)(r.reason));
+          }
+        }
+        assert.equal((await store.listWebhooks('spring')).length, 3);
+        await store.addWebhook('autumn', 'https://hooks.example.com/0', SECRET, 1);
       });
 
       it('drops the pending deliveries of a removed webhook', async () => {

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { checkAdmin } from '../auth.ts';
-import { HttpError } from '../http-error.ts';
+import { atMost, HttpError } from '../http-error.ts';
 import { projectParam, type HttpContext } from '../../lib/http-context.ts';
 import { sha256Hex } from '../../lib/sha256.ts';
 import { checkAppId, INGEST_KEY_ID, ingestKeyId } from '../../lib/store-input.ts';
@@ -66,20 +66,16 @@ export function registerAdminIngestKeyRoutes(app: FastifyInstance, ctx: HttpCont
     await checkAdmin(ctx, request, project);
     const appId = appIdOf(request.body);
     const existing = await ctx.store.listIngestKeys(project);
-    if (existing.length >= MAX_INGEST_KEYS) {
-      throw new HttpError(
-        409,
-        'ERR_HTTP_CONFLICT',
-        `a project has at most ${MAX_INGEST_KEYS} ingest keys; revoke one first`,
-      );
-    }
     // Key ids are short: draw again in the (about one in 10^12) case that one is taken already.
     const taken = new Set(existing.map((k) => k.keyId));
     let key = newIngestKey();
     while (taken.has(ingestKeyId(sha256Hex(key)))) key = newIngestKey();
     const keyHash = sha256Hex(key);
     const keyId = ingestKeyId(keyHash);
-    await ctx.store.addIngestKey(project, appId, keyHash);
+    // The store checks the cap again in the insert's transaction: concurrent creations never pass it.
+    await atMost(MAX_INGEST_KEYS, 'ingest keys; revoke one first', () =>
+      ctx.store.addIngestKey(project, appId, keyHash, MAX_INGEST_KEYS),
+    );
     const record = (await ctx.store.listIngestKeys(project)).find((k) => k.keyId === keyId);
     if (record === undefined) {
       // Revoked between the two calls, or a hash already owned elsewhere: no key to hand out.

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { checkAdmin } from '../auth.ts';
-import { HttpError } from '../http-error.ts';
+import { atMost, HttpError } from '../http-error.ts';
 import { projectParam, type HttpContext } from '../../lib/http-context.ts';
 import type { WebhookRecord } from '../../storage/telemetry-store.ts';
 
@@ -63,15 +63,10 @@ export function registerAdminWebhookRoutes(app: FastifyInstance, ctx: HttpContex
     await checkAdmin(ctx, request, project);
     const body = request.body as { url?: unknown } | null;
     const url = checkWebhookUrl(typeof body === 'object' && body !== null ? body.url : undefined);
-    if ((await ctx.store.listWebhooks(project)).length >= MAX_WEBHOOKS) {
-      throw new HttpError(
-        409,
-        'ERR_HTTP_CONFLICT',
-        `a project has at most ${MAX_WEBHOOKS} webhooks; remove one first`,
-      );
-    }
     const secret = randomBytes(32).toString('base64url');
-    const record = await ctx.store.addWebhook(project, url, secret);
+    const record = await atMost(MAX_WEBHOOKS, 'webhooks; remove one first', () =>
+      ctx.store.addWebhook(project, url, secret, MAX_WEBHOOKS),
+    );
     request.log.info({ project, webhook: record.id }, 'webhook added');
     return reply
       .code(201)

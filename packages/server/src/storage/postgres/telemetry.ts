@@ -8,12 +8,14 @@ import { StoreError } from '../error.ts';
 import type { TelemetryStore, WebhookDelivery } from '../telemetry-store.ts';
 import {
   ambiguousKeyId,
+  atLimit,
   checkAlert,
   checkAlertTime,
   checkAppId,
   checkClaim,
   checkEvents,
   checkIngestKeyId,
+  checkCap,
   checkOutcome,
   checkPositiveInteger,
   checkProjectId,
@@ -234,12 +236,20 @@ export function postgresTelemetry(options: PostgresTelemetryOptions): TelemetryS
   }
 
   return {
-    async addIngestKey(project, appId, keyHash) {
+    async addIngestKey(project, appId, keyHash, max) {
       checkProjectId(project);
       checkSha256(keyHash, 'ingest key hash');
       checkAppId(appId);
+      checkCap(max);
       await transaction(async (client) => {
         await lockProject(client, project);
+        if (max !== undefined) {
+          const { rows } = await client.query<Row>(
+            'SELECT count(*) AS n FROM ingest_keys WHERE project = $1',
+            [project],
+          );
+          if (Number(rows[0]?.n) >= max) throw atLimit(project, max, 'ingest keys');
+        }
         await client.query(
           `INSERT INTO ingest_keys (key_hash, project, app_id, created_at) VALUES ($1, $2, $3, $4)
            ON CONFLICT DO NOTHING`,
@@ -396,11 +406,18 @@ export function postgresTelemetry(options: PostgresTelemetryOptions): TelemetryS
       return rows.map(toAlert);
     },
 
-    async addWebhook(project, url, secret) {
+    async addWebhook(project, url, secret, max) {
       checkProjectId(project);
       checkWebhook(url, secret);
+      checkCap(max);
       return transaction(async (client) => {
         await lockProject(client, project);
+        if (max !== undefined) {
+          const { rows } = await client.query<Row>('SELECT count(*) AS n FROM webhooks WHERE project = $1', [
+            project,
+          ]);
+          if (Number(rows[0]?.n) >= max) throw atLimit(project, max, 'webhooks');
+        }
         try {
           const { rows } = await client.query<Row>(
             `INSERT INTO webhooks (project, url, secret, created_at) VALUES ($1, $2, $3, $4)

@@ -5,12 +5,14 @@ import { StoreError } from '../error.ts';
 import type { TelemetryStore, WebhookDelivery } from '../telemetry-store.ts';
 import {
   ambiguousKeyId,
+  atLimit,
   checkAlert,
   checkAlertTime,
   checkAppId,
   checkClaim,
   checkEvents,
   checkIngestKeyId,
+  checkCap,
   checkOutcome,
   checkPositiveInteger,
   checkProjectId,
@@ -87,12 +89,15 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
       roller.catchUp();
     },
 
-    async addIngestKey(project, appId, keyHash) {
+    async addIngestKey(project, appId, keyHash, max) {
       checkProjectId(project);
       checkSha256(keyHash, 'ingest key hash');
       checkAppId(appId);
+      checkCap(max);
       write(() => {
         if (!projectExists(project)) throw unknownProject(project);
+        const held = statement('SELECT count(*) AS n FROM ingest_keys WHERE project = ?').get(project) as Row;
+        if (max !== undefined && Number(held.n) >= max) throw atLimit(project, max, 'ingest keys');
         statement(
           'INSERT OR IGNORE INTO ingest_keys (key_hash, project, app_id, created_at) VALUES (?, ?, ?, ?)',
         ).run(keyHash, project, appId, now().toISOString());
@@ -230,11 +235,14 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
       return rows.map(toAlert);
     },
 
-    async addWebhook(project, url, secret) {
+    async addWebhook(project, url, secret, max) {
       checkProjectId(project);
       checkWebhook(url, secret);
+      checkCap(max);
       return write(() => {
         if (!projectExists(project)) throw unknownProject(project);
+        const held = statement('SELECT count(*) AS n FROM webhooks WHERE project = ?').get(project) as Row;
+        if (max !== undefined && Number(held.n) >= max) throw atLimit(project, max, 'webhooks');
         try {
           const row = statement(
             `INSERT INTO webhooks (project, url, secret, created_at) VALUES (?, ?, ?, ?)
