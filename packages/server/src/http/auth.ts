@@ -107,3 +107,24 @@ export async function checkReader(ctx: HttpContext, request: FastifyRequest, pro
     }
   }
 }
+
+/**
+ * The route options of every admin route: a per-address rate limit that runs first (`onRequest`),
+ * before the body is read, so a refused client costs no parsing. The route itself still checks the
+ * project's token with {@link checkAdmin}.
+ */
+export function adminRoute(ctx: HttpContext): { onRequest: (request: FastifyRequest) => Promise<void> } {
+  return {
+    onRequest: async (request) => {
+      const take = ctx.adminBuckets.take(request.ip);
+      if (!take.ok) {
+        throw new HttpError(
+          429,
+          'ERR_HTTP_RATE_LIMITED',
+          `too many admin requests from this address; retry in ${take.retryAfterSeconds} s`,
+          { 'retry-after': String(take.retryAfterSeconds) },
+        );
+      }
+    },
+  };
+}

@@ -2,8 +2,8 @@
 // the answer once; the store keeps its SHA-256), list them (by key id, never a key), revoke one.
 // Bearer admin token of the project, rate-limited. No key is ever logged.
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { checkAdmin } from '../auth.ts';
+import type { FastifyInstance } from 'fastify';
+import { adminRoute, checkAdmin } from '../auth.ts';
 import { atMost, HttpError } from '../http-error.ts';
 import { projectParam, type HttpContext } from '../../lib/http-context.ts';
 import { sha256Hex } from '../../lib/sha256.ts';
@@ -47,19 +47,7 @@ function appIdOf(body: unknown): string {
 const view = (k: IngestKeyRecord) => ({ keyId: k.keyId, appId: k.appId, createdAt: k.createdAt });
 
 export function registerAdminIngestKeyRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  const admin = {
-    onRequest: async (request: FastifyRequest) => {
-      const take = ctx.adminBuckets.take(request.ip);
-      if (!take.ok) {
-        throw new HttpError(
-          429,
-          'ERR_HTTP_RATE_LIMITED',
-          `too many admin requests; retry in ${take.retryAfterSeconds} s`,
-          { 'retry-after': String(take.retryAfterSeconds) },
-        );
-      }
-    },
-  };
+  const admin = adminRoute(ctx);
 
   app.post('/v1/projects/:project/ingest-keys', admin, async (request, reply) => {
     const project = projectParam(request.params);

@@ -1,26 +1,13 @@
 // The admin routes: publish a verified document with its pre-signed rollback, release the rollback,
 // list the history. Each needs a bearer token of the project and is rate-limited per client address.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { QrpinError } from '@qrpin/core';
 import { HttpError } from '../http-error.ts';
-import { checkAdmin } from '../auth.ts';
+import { adminRoute, checkAdmin } from '../auth.ts';
 import { projectParam, type HttpContext } from '../../lib/http-context.ts';
 import { sha256Hex } from '../../lib/sha256.ts';
 import type { VerifiedDocument, VerifyContext } from '../verifier.ts';
 import type { StoredPinset } from '../../storage/pinset-store.ts';
-
-/** Runs first (`onRequest`), before the body is read: a refused client costs no parsing. */
-function rateLimit(ctx: HttpContext, request: FastifyRequest): void {
-  const take = ctx.adminBuckets.take(request.ip);
-  if (!take.ok) {
-    throw new HttpError(
-      429,
-      'ERR_HTTP_RATE_LIMITED',
-      `too many admin requests from this address; retry in ${take.retryAfterSeconds} s`,
-      { 'retry-after': String(take.retryAfterSeconds) },
-    );
-  }
-}
 
 function summary(doc: StoredPinset): Record<string, unknown> {
   return {
@@ -66,11 +53,7 @@ function checkRollback(doc: VerifiedDocument, rollback: VerifiedDocument): void 
 }
 
 export function registerAdminPinsetRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  const admin = {
-    onRequest: async (request: FastifyRequest) => {
-      rateLimit(ctx, request);
-    },
-  };
+  const admin = adminRoute(ctx);
 
   async function verified(
     project: string,

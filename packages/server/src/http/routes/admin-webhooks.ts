@@ -1,8 +1,8 @@
 // Admin routes for alert webhooks: add one (its signing secret is shown once, in the answer), list
 // them (never with secrets), remove one. Bearer admin token of the project, rate-limited.
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { checkAdmin } from '../auth.ts';
+import type { FastifyInstance } from 'fastify';
+import { adminRoute, checkAdmin } from '../auth.ts';
 import { atMost, HttpError } from '../http-error.ts';
 import { projectParam, type HttpContext } from '../../lib/http-context.ts';
 import type { WebhookRecord } from '../../storage/telemetry-store.ts';
@@ -42,21 +42,7 @@ export function checkWebhookUrl(value: unknown): string {
 const view = (w: WebhookRecord) => ({ id: w.id, url: w.url, createdAt: w.createdAt });
 
 export function registerAdminWebhookRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  const admin = {
-    onRequest: async (request: FastifyRequest) => {
-      const take = ctx.adminBuckets.take(request.ip);
-      if (!take.ok) {
-        throw new HttpError(
-          429,
-          'ERR_HTTP_RATE_LIMITED',
-          `too many admin requests; retry in ${take.retryAfterSeconds} s`,
-          {
-            'retry-after': String(take.retryAfterSeconds),
-          },
-        );
-      }
-    },
-  };
+  const admin = adminRoute(ctx);
 
   app.post('/v1/projects/:project/webhooks', admin, async (request, reply) => {
     const project = projectParam(request.params);
