@@ -1,10 +1,10 @@
 // qrpin publish: upload a signed pinset document and its pre-signed rollback to the server,
 // after checking that it cannot lock clients out of the hosts as they are served right now.
 import type { X509Certificate } from 'node:crypto';
-import { request } from 'undici';
 import { Pin, QrpinError, verifyPinset, type PinsetPayload } from '@qrpin/core';
 import { EXIT, flag, jsonOption, stringOption, type Command } from '../lib/command.ts';
 import { readUserFile } from '../lib/files.ts';
+import { adminRequest, adminToken, describeRefusal, type AdminAnswer } from '../lib/admin-api.ts';
 import { DEFAULT_MANIFEST, loadManifest, manifestOption } from '../lib/manifest.ts';
 import { fetchChain } from '../lib/tls-fetch.ts';
 import { styleFor } from '../lib/style.ts';
@@ -48,14 +48,7 @@ export const publishCommand: Command = {
     const server = stringOption(args, 'server') ?? manifest.server;
     if (server === undefined)
       throw new QrpinError('ERR_USAGE', 'name the server with --server or the manifest\u2019s server');
-    const tokenFile = stringOption(args, 'token-file');
-    const token =
-      tokenFile === undefined
-        ? ctx.env.QRPIN_ADMIN_TOKEN
-        : readUserFile(ctx.cwd, tokenFile, 4096).toString('utf8').trim();
-    if (token === undefined || token === '') {
-      throw new QrpinError('ERR_USAGE', 'give the admin token with --token-file or QRPIN_ADMIN_TOKEN');
-    }
+    const token = adminToken(args, ctx);
     const jws = readUserFile(ctx.cwd, documentFile, 128 * 1024)
       .toString('utf8')
       .trim();
@@ -92,30 +85,18 @@ export const publishCommand: Command = {
       );
       return EXIT.findings;
     }
-    const url = new URL(
-      `v1/projects/${encodeURIComponent(payload.project)}/pinsets`,
-      server.endsWith('/') ? server : `${server}/`,
-    );
-    const response = await request(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ jws, rollbackJws }),
-      headersTimeout: 15_000,
-      bodyTimeout: 15_000,
-    }).catch((err: unknown) => {
-      throw new QrpinError('ERR_FETCH_FAILED', `cannot reach ${server}: ${(err as Error).message}`, {
-        cause: err,
-      });
+    // The project is the one the verified document names, not an option.
+    const answer = await adminRequest({ server, project: payload.project, token }, 'POST', 'pinsets', {
+      jws,
+      rollbackJws,
     });
-    const text = await response.body.text();
-    const answer = safeJson(text);
-    const published = response.statusCode === 201 || response.statusCode === 200;
+    const published = answer.status === 201 || answer.status === 200;
     if (flag(args, 'json')) {
       ctx.stdout.write(
-        `${JSON.stringify({ published, status: response.statusCode, answer, checks }, null, 2)}\n`,
+        `${JSON.stringify({ published, status: answer.status, answer: answer.body ?? '', checks }, null, 2)}\n`,
       );
     } else {
-      report(ctx, published, response.statusCode, payload, answer);
+      report(ctx, published, payload, answer);
     }
     return published ? EXIT.ok : EXIT.findings;
   },
@@ -202,29 +183,12 @@ function parseTargets(
   return map;
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text.slice(0, 500);
-  }
-}
-
-function report(
-  ctx: CliContext,
-  published: boolean,
-  status: number,
-  payload: PinsetPayload,
-  answer: unknown,
-): void {
+function report(ctx: CliContext, published: boolean, payload: PinsetPayload, answer: AdminAnswer): void {
   if (published) {
     ctx.stderr.write(
-      `published ${payload.project} seq ${payload.seq} (HTTP ${status}); its rollback is stored beside it\n`,
+      `published ${payload.project} seq ${payload.seq} (HTTP ${answer.status}); its rollback is stored beside it\n`,
     );
     return;
   }
-  const error = (answer as { error?: { code?: string; message?: string } } | undefined)?.error;
-  ctx.stderr.write(
-    `qrpin: the server refused seq ${payload.seq} (HTTP ${status}): ${error?.message ?? String(answer)} [${error?.code ?? 'ERR_HTTP'}]\n`,
-  );
+  ctx.stderr.write(`qrpin: the server refused seq ${payload.seq} (${describeRefusal(answer)})\n`);
 }

@@ -70,6 +70,14 @@ export function adminTarget(args: CommandArgs, ctx: CliContext): AdminTarget {
       `--project "${project}" is not a project id: 1 to 64 lower-case letters, digits, ".", "_" or "-"`,
     );
   }
+  return { server, project, token: adminToken(args, ctx) };
+}
+
+/**
+ * The admin token from `--token-file` (read, surrounding whitespace dropped), else
+ * QRPIN_ADMIN_TOKEN; neither is `ERR_USAGE`. The token is a secret: never print it.
+ */
+export function adminToken(args: CommandArgs, ctx: CliContext): string {
   const tokenFile = stringOption(args, 'token-file');
   const token =
     tokenFile === undefined
@@ -78,7 +86,7 @@ export function adminTarget(args: CommandArgs, ctx: CliContext): AdminTarget {
   if (token === undefined || token === '') {
     throw new QrpinError('ERR_USAGE', 'give the admin token with --token-file or QRPIN_ADMIN_TOKEN');
   }
-  return { server, project, token };
+  return token;
 }
 
 /**

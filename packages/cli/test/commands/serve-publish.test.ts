@@ -137,7 +137,17 @@ signingKeys:
       { cwd },
     );
     assert.equal(wrong.code, 1);
-    assert.match(wrong.stderr, /HTTP 401/);
+    assert.match(
+      wrong.stderr,
+      /^qrpin: the server refused seq 1 \(HTTP 401: .+ \[ERR_HTTP_UNAUTHORIZED\]\)\n$/,
+    );
+    assert.ok(!(wrong.stdout + wrong.stderr).includes('x'.repeat(40)), 'the token is printed');
+    const tokenless = await run(
+      ['publish', 'docs/pinset-1.jws', 'docs/pinset-2-rollback.jws', '--server', server.url, ...target()],
+      { cwd },
+    );
+    assert.equal(tokenless.code, 2);
+    assert.match(tokenless.stderr, /--token-file or QRPIN_ADMIN_TOKEN \[ERR_USAGE\]/);
     const replay = await run(
       [
         'publish',
@@ -153,6 +163,23 @@ signingKeys:
     );
     assert.equal(replay.code, 1);
     assert.match(replay.stderr, /HTTP 409/);
+    const fromEnv = await run(
+      [
+        'publish',
+        'docs/pinset-1.jws',
+        'docs/pinset-2-rollback.jws',
+        '--server',
+        server.url,
+        '--json',
+        ...target(),
+      ],
+      { cwd, env: { QRPIN_ADMIN_TOKEN: readFileSync(tokenFile, 'utf8').trim() } },
+    );
+    assert.equal(fromEnv.code, 1);
+    const answer = JSON.parse(fromEnv.stdout);
+    assert.equal(answer.published, false);
+    assert.equal(answer.status, 409);
+    assert.equal(answer.answer.error.code, 'ERR_PINSET_ROLLBACK');
   });
 
   it('moves a following client to the published pins, then to report-only when the rollback is released', async () => {
