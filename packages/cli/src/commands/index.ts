@@ -12,10 +12,12 @@ import { openCommand } from './open.ts';
 import { mitmTestCommand } from './mitm-test.ts';
 import { serveCommand } from './serve.ts';
 import { publishCommand } from './publish.ts';
+import { rollbackCommand } from './rollback.ts';
 import { ingestKeyCreateCommand, ingestKeyListCommand, ingestKeyRevokeCommand } from './ingest-key.ts';
 import { keysSigningCommand } from './keys-signing.ts';
 import { signCommand } from './sign.ts';
 import { pinsetInspectCommand, pinsetVerifyCommand } from './pinset.ts';
+import { pinsetHistoryCommand } from './pinset-history.ts';
 
 export const commands: readonly Command[] = [
   demoCommand,
@@ -30,6 +32,7 @@ export const commands: readonly Command[] = [
   mitmTestCommand,
   serveCommand,
   publishCommand,
+  rollbackCommand,
   ingestKeyCreateCommand,
   ingestKeyListCommand,
   ingestKeyRevokeCommand,
@@ -37,4 +40,5 @@ export const commands: readonly Command[] = [
   signCommand,
   pinsetInspectCommand,
   pinsetVerifyCommand,
+  pinsetHistoryCommand,
 ];
