@@ -1,7 +1,7 @@
 // qrpin pinset history: the documents a project's server holds, newest (the current one) first,
 // with which of them are released rollbacks and which still have a rollback to release.
 import { QrpinError } from '@qrpin/core';
-import { EXIT, flag, jsonOption, stringOption, type Command, type CommandArgs } from '../lib/command.ts';
+import { EXIT, flag, integerOption, jsonOption, type Command } from '../lib/command.ts';
 import {
   adminOptionHelp,
   adminOptions,
@@ -32,7 +32,7 @@ export const pinsetHistoryCommand: Command = {
   options: { ...adminOptions, ...jsonOption, limit: { type: 'string' } },
   positionals: [0, 0],
   async run(args, ctx) {
-    const limit = limitOption(args);
+    const limit = integerOption(args, 'limit', 1, MAX_LIMIT);
     const target = adminTarget(args, ctx);
     const answer = await adminRequest(
       target,
@@ -62,16 +62,6 @@ export const pinsetHistoryCommand: Command = {
     return EXIT.ok;
   },
 };
-
-function limitOption(args: CommandArgs): number | undefined {
-  const text = stringOption(args, 'limit');
-  if (text === undefined) return undefined;
-  const value = /^\d{1,6}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(value >= 1 && value <= MAX_LIMIT)) {
-    throw new QrpinError('ERR_USAGE', `--limit takes a whole number from 1 to ${MAX_LIMIT}, not "${text}"`);
-  }
-  return value;
-}
 
 function listedPinsets(target: AdminTarget, body: unknown): PinsetSummary[] {
   const list = (body as { pinsets?: unknown } | undefined)?.pinsets;

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { corePinsetVerifier, startServer } from '@qrpin/server';
 import { QrpinError } from '@qrpin/core';
-import { EXIT, stringOption, type Command, type CommandArgs } from '../lib/command.ts';
+import { EXIT, integerOption, stringOption, type Command } from '../lib/command.ts';
 import { DEFAULT_MANIFEST, loadManifest, manifestOption } from '../lib/manifest.ts';
 import { prepareProject } from '../lib/server-setup.ts';
 
@@ -43,8 +43,8 @@ export const serveCommand: Command = {
     if (!(Number.isInteger(port) && port >= 0 && port <= 65_535)) {
       throw new QrpinError('ERR_USAGE', `--port takes 0 to 65535, not "${portText}"`);
     }
-    const retentionDays = wholeNumber(args, 'retention-days', 30, 1, 36_500);
-    const alertSeconds = wholeNumber(args, 'alert-interval', 60, 1, 86_400);
+    const retentionDays = integerOption(args, 'retention-days', 1, 36_500) ?? 30;
+    const alertSeconds = integerOption(args, 'alert-interval', 1, 86_400) ?? 60;
     const { manifest } = loadManifest(ctx.cwd, stringOption(args, 'manifest') ?? DEFAULT_MANIFEST);
     const dir = resolve(ctx.cwd, stringOption(args, 'dir') ?? '.qrpin');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -90,14 +90,3 @@ export const serveCommand: Command = {
     return EXIT.ok;
   },
 };
-
-/** A whole-number option from `min` to `max`, or `fallback` when absent; `ERR_USAGE` otherwise. */
-function wholeNumber(args: CommandArgs, name: string, fallback: number, min: number, max: number): number {
-  const text = stringOption(args, name);
-  if (text === undefined) return fallback;
-  const value = /^\d{1,9}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(value >= min && value <= max)) {
-    throw new QrpinError('ERR_USAGE', `--${name} takes a whole number from ${min} to ${max}, not "${text}"`);
-  }
-  return value;
-}

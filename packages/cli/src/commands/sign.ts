@@ -15,7 +15,15 @@ import {
   type PinsetAlgorithm,
   type PinsetRollout,
 } from '@qrpin/core';
-import { EXIT, flag, jsonOption, stringOption, type CommandArgs, type Command } from '../lib/command.ts';
+import {
+  EXIT,
+  flag,
+  integerOption,
+  jsonOption,
+  stringOption,
+  type CommandArgs,
+  type Command,
+} from '../lib/command.ts';
 import { readUserFile, writeUserFile } from '../lib/files.ts';
 import { DEFAULT_MANIFEST, loadManifest, manifestOption, where } from '../lib/manifest.ts';
 import { styleFor } from '../lib/style.ts';
@@ -154,16 +162,6 @@ export const signCommand: Command = {
     return EXIT.ok;
   },
 };
-
-function integerOption(args: CommandArgs, name: string, min: number, max: number): number | undefined {
-  const text = stringOption(args, name);
-  if (text === undefined) return undefined;
-  const value = /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new QrpinError('ERR_USAGE', `--${name} takes a whole number from ${min} to ${max}, not "${text}"`);
-  }
-  return value;
-}
 
 function rolloutOption(args: CommandArgs): PinsetRollout | undefined {
   const stage = stringOption(args, 'stage');

@@ -1,5 +1,6 @@
 // The shape every qrpin command has, and the exit statuses they share.
 import type { ParseArgsOptionsConfig } from 'node:util';
+import { QrpinError } from '@qrpin/core';
 import type { CliContext } from './context.ts';
 
 /** Exit statuses: 0 ok, 1 findings (lint errors, failed validation, pin mismatch), 2 bad input or usage. */
@@ -31,6 +32,20 @@ export interface Command {
 export function stringOption(args: CommandArgs, name: string): string | undefined {
   const value = args.values[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Reads a whole-number option from `min` to `max` (decimal digits only), or `undefined` when it is
+ * absent; anything else is `ERR_USAGE` naming the option and its range.
+ */
+export function integerOption(args: CommandArgs, name: string, min: number, max: number): number | undefined {
+  const text = stringOption(args, name);
+  if (text === undefined) return undefined;
+  const value = /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new QrpinError('ERR_USAGE', `--${name} takes a whole number from ${min} to ${max}, not "${text}"`);
+  }
+  return value;
 }
 
 /** Reads a boolean flag. */
