@@ -103,6 +103,7 @@ describe('the SQLite rollup roller', () => {
     // chunk is committed with its cursor, the other targets are not.
     const db = new DatabaseSync(join(directory, 'qrpin.db'));
     db.exec('PRAGMA busy_timeout = 5000');
+    db.exec('PRAGMA synchronous = FULL');
     const statement = statementCache(db);
     let failed = 0;
     const failing = (sql: string) => {
@@ -114,6 +115,9 @@ describe('the SQLite rollup roller', () => {
     };
     const broken = startRoller({ db, statement: failing, chunkEvents: 4000, intervalMs: 3_600_000 });
     assert.throws(() => broken.catchUp(), /injected failure/);
+    // Folds commit with synchronous NORMAL; the connection is back to FULL after each, even a
+    // failed one, so the event commits that acknowledge batches still fsync.
+    assert.deepEqual({ ...db.prepare('PRAGMA synchronous').get() }, { synchronous: 2 });
     broken.stop();
     db.close();
     assert.equal(failed, 1);

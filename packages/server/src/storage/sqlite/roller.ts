@@ -179,6 +179,19 @@ export function startRoller(options: RollerOptions): Roller {
    * (checked under the write lock: another handle may have folded them meanwhile).
    */
   function fold(target: Target, from: number, ids: readonly number[], aggregate: Aggregate): void {
+    // A fold commits without an fsync of its own (synchronous NORMAL, for this transaction only):
+    // the next event commit's fsync (synchronous FULL) makes it durable. A power cut before then
+    // undoes whole folds, cursor included, and they are folded again from the stored events.
+    const { synchronous } = statement('PRAGMA synchronous').get() as { synchronous: number };
+    db.exec('PRAGMA synchronous = NORMAL');
+    try {
+      foldOnce(target, from, ids, aggregate);
+    } finally {
+      db.exec(`PRAGMA synchronous = ${Number(synchronous)}`);
+    }
+  }
+
+  function foldOnce(target: Target, from: number, ids: readonly number[], aggregate: Aggregate): void {
     db.exec('BEGIN IMMEDIATE');
     try {
       if (cursorOf(target.name) !== from) {
