@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { corePinsetVerifier, startServer, type RunningServer } from '@qrpin/server';
+import { stoppedServerUrl } from '../helpers/stopped-server.ts';
 import { run } from '../helpers/run.ts';
 
 const TOKEN = 'cli-ingest-admin-token-0123456789abcdef';
@@ -267,14 +268,7 @@ hosts:
   }
 
   it('says so when the server cannot be reached, and leaves no file behind', async () => {
-    const stopped = await startServer({
-      verify: corePinsetVerifier(),
-      directory: join(cwd, 'stopped-db'),
-      port: 0,
-      logger: false,
-    });
-    const url = stopped.url;
-    await stopped.close();
+    const url = await stoppedServerUrl(cwd);
     const r = await run(
       [
         'ingest-key',

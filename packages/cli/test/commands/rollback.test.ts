@@ -9,6 +9,7 @@ import { parseManifest, verifyPinset } from '@qrpin/core';
 import { MemoryLastGoodStore, PinnedAgent, PinsetUpdater } from '@qrpin/client';
 import { corePinsetVerifier, startServer, type RunningServer } from '@qrpin/server';
 import { prepareProject } from '../../src/lib/server-setup.ts';
+import { stoppedServerUrl } from '../helpers/stopped-server.ts';
 import { run, type RunResult } from '../helpers/run.ts';
 
 const TOKEN = 'cli-rollback-admin-token-0123456789abcdef';
@@ -328,14 +329,7 @@ signingKeys:
   }
 
   it('says so when the server cannot be reached (exit 2, ERR_FETCH_FAILED)', async () => {
-    const stopped = await startServer({
-      verify: corePinsetVerifier(),
-      directory: join(cwd, 'stopped-db'),
-      port: 0,
-      logger: false,
-    });
-    const url = stopped.url;
-    await stopped.close();
+    const url = await stoppedServerUrl(cwd);
     for (const argv of [['rollback'], ['pinset', 'history']]) {
       const r = await qrpin([...argv, '--server', url, '--project', PROJECT, '--token-file', 'admin-token']);
       assert.equal(r.code, 2);
