@@ -3,7 +3,8 @@
 // the event loop (setImmediate, after the I/O that brought them) one transaction stores them all.
 // Each batch runs in its own savepoint: a batch that fails (an unknown project) is rolled back and
 // refused alone; the others commit. Every caller's promise settles only after COMMIT returned.
-// Rollups are not written here: the roller (roller.ts) folds committed events into them.
+// Rollups are not written here: the roller (roller.ts) folds committed events into them, and is
+// handed each stored batch with its ids after the commit so that it need not read them back.
 import type { DatabaseSync } from 'node:sqlite';
 import type { TelemetryEvent } from '@qrpin/core';
 import { unknownProject } from '../../lib/store-input.ts';
@@ -28,6 +29,13 @@ export interface EventWriterOptions {
   /** Events in one transaction at most (batches are never split); bounds how long a commit blocks. */
   readonly maxGroupEvents: number;
   readonly onGroupCommit?: ((info: GroupCommitInfo) => void) | undefined;
+  /**
+   * Called after each commit for every batch it stored, in id order: the batch's events took the
+   * ids `firstId`…`lastId` (consecutive), or `firstId` is `NaN` when they did not (never seen; the
+   * roller then reads them back).
+   */
+  readonly onStored?:
+    ((events: readonly TelemetryEvent[], firstId: number, lastId: number) => void) | undefined;
 }
 
 /** Queues batches for group commit. */
@@ -47,6 +55,12 @@ interface Pending {
   readonly reject: (err: unknown) => void;
 }
 
+/** The ids a batch's rows took: consecutive from `first` to `last`, else `first` is `NaN`. */
+interface IdRange {
+  first: number;
+  last: number;
+}
+
 const INSERT_INTO = `INSERT INTO events (${EVENT_COLUMNS}) VALUES `;
 const EVENT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
 /** Rows per multi-row INSERT: fewer statement calls, a quarter less CPU per event than one by one. */
@@ -62,7 +76,7 @@ const INSERT_EVENTS = INSERT_INTO + Array<string>(CHUNK).fill(EVENT_ROW).join(',
  * ```
  */
 export function createEventWriter(options: EventWriterOptions): EventWriter {
-  const { db, statement, now, projectExists, maxGroupEvents, onGroupCommit } = options;
+  const { db, statement, now, projectExists, maxGroupEvents, onGroupCommit, onStored } = options;
   let queue: Pending[] = [];
   let scheduled = false;
 
@@ -90,7 +104,18 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     return group;
   }
 
-  function insertRows(events: readonly TelemetryEvent[], received: string): void {
+  /** Inserts a batch's rows; returns the ids they took. */
+  function insertRows(events: readonly TelemetryEvent[], received: string): IdRange {
+    const ids: IdRange = { first: Number.NaN, last: Number.NaN };
+    // Each statement's rows take consecutive ids (the write lock is held); `lastInsertRowid` is the
+    // last of them. A statement whose rows do not follow the previous one's marks the range broken.
+    const took = (rows: number, lastInsertRowid: number | bigint): void => {
+      const last = Number(lastInsertRowid);
+      const first = last - rows + 1;
+      if (Number.isNaN(ids.last)) ids.first = first;
+      else if (first !== ids.last + 1) ids.first = Number.NaN;
+      ids.last = last;
+    };
     let i = 0;
     if (events.length >= CHUNK) {
       const many = statement(INSERT_EVENTS);
@@ -100,15 +125,16 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
         for (let j = i; j < i + CHUNK; j++) {
           for (const value of eventRow(events[j] as TelemetryEvent, received)) params[o++] = value;
         }
-        many.run(...params);
+        took(CHUNK, many.run(...params).lastInsertRowid);
       }
     }
     if (i < events.length) {
       const one = statement(INSERT_EVENT);
       for (; i < events.length; i++) {
-        one.run(...eventRow(events[i] as TelemetryEvent, received));
+        took(1, one.run(...eventRow(events[i] as TelemetryEvent, received)).lastInsertRowid);
       }
     }
+    return ids;
   }
 
   /** The error a refused batch's caller gets: an unknown project by name, else the database's. */
@@ -120,7 +146,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   }
 
   function commitGroup(group: Pending[]): void {
-    const stored: Pending[] = [];
+    const stored: [Pending, IdRange][] = [];
     const refused: [Pending, unknown][] = [];
     const savepoints = group.length > 1;
     try {
@@ -133,8 +159,9 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       const received = now().toISOString();
       for (const batch of group) {
         if (savepoints) db.exec('SAVEPOINT batch');
+        let ids: IdRange;
         try {
-          insertRows(batch.events, received);
+          ids = insertRows(batch.events, received);
           if (savepoints) db.exec('RELEASE batch');
         } catch (err) {
           if (!savepoints) throw err;
@@ -143,7 +170,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
           refused.push([batch, err]);
           continue;
         }
-        stored.push(batch);
+        stored.push([batch, ids]);
       }
       db.exec('COMMIT');
     } catch (err) {
@@ -156,11 +183,16 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       return;
     }
     let events = 0;
-    for (const batch of stored) {
+    for (const [batch] of stored) {
       events += batch.events.length;
       batch.resolve(batch.events.length);
     }
     for (const [batch, err] of refused) batch.reject(refusal(batch, err));
+    try {
+      for (const [batch, ids] of stored) onStored?.(batch.events, ids.first, ids.last);
+    } catch {
+      // Nor the roller's: it reads back from the database what it was not handed.
+    }
     try {
       onGroupCommit?.({ batches: stored.length, events, refused: refused.length });
     } catch {

@@ -7,6 +7,15 @@
 // and check the cursor under it instead of counting a chunk twice. One transaction per target keeps
 // each hold of the write lock short (ingestion waits on it). Every rollup read catches up first,
 // so a query sees every event committed before it.
+//
+// Two ways to the same counts. Reading back: the events after the cursors are read from the table
+// a chunk at a time and folded (after a start, a crash, or rows another handle wrote). The tail:
+// once caught up, the writer hands over each batch it committed with its ids, and the roller adds
+// it to an aggregate in memory that covers the ids right after the cursors; the aggregate is
+// folded every half second, or sooner once it holds a chunk's worth of rows. One fold then covers
+// every event of those ids, so an upsert counts many events instead of a few. The tail is only an
+// optimisation: anything unexpected — ids that do not follow on, a cursor another handle moved, a
+// failed fold — drops it, and reading back takes over from the durable cursors.
 import type { DatabaseSync } from 'node:sqlite';
 import type { TelemetryEvent } from '@qrpin/core';
 import { COUNTER_COLUMNS, RollupAggregator, eventSeconds, type Aggregate } from '../telemetry/aggregate.ts';
@@ -30,7 +39,10 @@ import type { StatementCache } from './statement-cache.ts';
 export interface RollerOptions {
   readonly db: DatabaseSync;
   readonly statement: StatementCache;
-  /** Events folded per transaction at most: bounds how long one roll blocks the event loop. */
+  /**
+   * Events read back per transaction at most, and rows the tail's aggregate holds before it is
+   * folded: bounds how long one fold blocks the event loop.
+   */
   readonly chunkEvents?: number | undefined;
   /** How many events the rollups may lag behind before ingestion waits for them (default 4 chunks). */
   readonly maxLagEvents?: number | undefined;
@@ -42,9 +54,14 @@ export interface Roller {
   /** Folds every committed event not yet counted into the rollups, now. */
   catchUp(): void;
   /**
+   * The writer's hand-over: `events` were committed with the ids `firstId`…`lastId` (`NaN` when
+   * not consecutive). Counted in the tail if they follow on; otherwise read back later.
+   */
+  stored(events: readonly TelemetryEvent[], firstId: number, lastId: number): void;
+  /**
    * Called after each group commit of `committed` events: when the rollups lag more than
-   * `maxLagEvents` behind, folds at least as much as was committed, so ingestion cannot outrun the
-   * rollups (back-pressure).
+   * `maxLagEvents` behind (or the tail holds a chunk's worth of rows), folds at least as much as
+   * was committed, so ingestion cannot outrun the rollups (back-pressure).
    */
   pace(committed: number): void;
   /** The id of the newest event every target counts. */
@@ -148,10 +165,14 @@ export function startRoller(options: RollerOptions): Roller {
     return Math.min(...targets.map((t) => cursorOf(t.name)));
   }
 
-  /** The committed events after `from`, at most a chunk, as the writer stored them (validated). */
-  function readChunk(from: number): { ids: number[]; events: TelemetryEvent[] } {
-    const rows = statement('SELECT id, body FROM events WHERE id > ? ORDER BY id LIMIT ?').all(
+  /**
+   * The committed events after `from` up to `to`, at most a chunk, as the writer stored them
+   * (validated).
+   */
+  function readChunk(from: number, to: number): { ids: number[]; events: TelemetryEvent[] } {
+    const rows = statement('SELECT id, body FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?').all(
       from,
+      to,
       chunk,
     ) as {
       id: number | bigint;
@@ -163,47 +184,52 @@ export function startRoller(options: RollerOptions): Roller {
     };
   }
 
-  function aggregateOf(events: readonly TelemetryEvent[]): Aggregate {
-    const aggregator = new RollupAggregator();
-    // Every stored event was checked; a row that is not one anyway (edited by hand, say) is left
-    // out rather than stop the rollups for good.
+  /** Adds the events a rollup counts; a row that is no event (edited by hand, say) is left out. */
+  function addCountable(aggregator: RollupAggregator, events: readonly TelemetryEvent[]): void {
     const countable = events.filter(
       (e) => TYPES.has(e.type) && typeof e.time === 'string' && Number.isFinite(Date.parse(e.time)),
     );
     aggregator.add(countable, eventSeconds(countable));
+  }
+
+  function aggregateOf(events: readonly TelemetryEvent[]): Aggregate {
+    const aggregator = new RollupAggregator();
+    addCountable(aggregator, events);
     return aggregator.result();
   }
 
   /**
-   * Folds `events` (ids `ids`, after `from`) into one target, if its cursor is still `from`
-   * (checked under the write lock: another handle may have folded them meanwhile).
+   * Folds the events after `from` up to `to` (their aggregate) into one target, if its cursor is
+   * still `from` (checked under the write lock: another handle may have folded them meanwhile).
+   * Returns whether it did.
    */
-  function fold(target: Target, from: number, ids: readonly number[], aggregate: Aggregate): void {
+  function fold(target: Target, from: number, to: number, aggregate: Aggregate): boolean {
     // A fold commits without an fsync of its own (synchronous NORMAL, for this transaction only):
     // the next event commit's fsync (synchronous FULL) makes it durable. A power cut before then
     // undoes whole folds, cursor included, and they are folded again from the stored events.
     const { synchronous } = statement('PRAGMA synchronous').get() as { synchronous: number };
     db.exec('PRAGMA synchronous = NORMAL');
     try {
-      foldOnce(target, from, ids, aggregate);
+      return foldOnce(target, from, to, aggregate);
     } finally {
       db.exec(`PRAGMA synchronous = ${Number(synchronous)}`);
     }
   }
 
-  function foldOnce(target: Target, from: number, ids: readonly number[], aggregate: Aggregate): void {
+  function foldOnce(target: Target, from: number, to: number, aggregate: Aggregate): boolean {
     db.exec('BEGIN IMMEDIATE');
     try {
       if (cursorOf(target.name) !== from) {
         db.exec('ROLLBACK');
-        return;
+        return false;
       }
       target.write(aggregate);
       statement(
         `INSERT INTO rollup_progress (target, last_event_id) VALUES (?, ?)
          ON CONFLICT (target) DO UPDATE SET last_event_id = excluded.last_event_id`,
-      ).run(target.name, ids[ids.length - 1] as number);
+      ).run(target.name, to);
       db.exec('COMMIT');
+      return true;
     } catch (err) {
       if (db.isTransaction) db.exec('ROLLBACK');
       throw err;
@@ -211,77 +237,165 @@ export function startRoller(options: RollerOptions): Roller {
   }
 
   /**
-   * One chunk: the steps that fold it, one per target behind. Returns them (to run now or one per
-   * turn of the event loop) and whether more events may wait after the chunk.
+   * The tail: the events with ids after `from` up to `to`, handed over by the writer and counted in
+   * memory. Every event up to `from` is read back; once every cursor is at `from`, the tail is
+   * folded in one step per target.
    */
-  function planChunk(): { steps: (() => void)[]; more: boolean } {
+  interface Tail {
+    readonly from: number;
+    to: number;
+    events: number;
+    readonly aggregator: RollupAggregator;
+  }
+  let tail: Tail | undefined;
+  const newTail = (at: number): Tail => ({ from: at, to: at, events: 0, aggregator: new RollupAggregator() });
+  /** Rows the tail holds at most: past them (read-back far behind) it is dropped, to bound memory. */
+  const maxTailRows = 8 * chunk;
+
+  interface Plan {
+    /** The steps that fold one chunk read back, one per target behind. */
+    readonly steps: (() => void)[];
+    /** Every cursor is at the tail's start: the tail is next. */
+    readonly caughtUp: boolean;
+  }
+
+  /**
+   * One chunk read back, after the lowest cursor and up to the tail's start (or the newest event
+   * without a tail): its steps, to run now or one per turn of the event loop.
+   */
+  function planChunk(): Plan {
     const cursors = targets.map((t) => cursorOf(t.name));
     const from = Math.min(...cursors);
-    const { ids, events } = readChunk(from);
-    if (ids.length === 0) return { steps: [], more: false };
+    if (tail !== undefined && Math.max(...cursors) > tail.from) {
+      tail = undefined; // another handle folded past the tail's start: read its events back instead
+    }
+    if (tail !== undefined && from === tail.from) return { steps: [], caughtUp: true };
+    const bound = tail?.from ?? Number.MAX_SAFE_INTEGER;
+    const { ids, events } = readChunk(from, bound);
+    // With a tail and less than a chunk read, every id up to its start is read (ids are handed out
+    // under the write lock, so none below it can still come): the cursors go to the start itself.
+    const to = tail !== undefined && ids.length < chunk ? tail.from : ids[ids.length - 1];
+    if (to === undefined) return { steps: [], caughtUp: false };
     const shared = aggregateOf(events);
     const steps = targets.map((target, i) => () => {
       const cursor = cursors[i] as number;
+      if (cursor >= to) return;
       if (cursor === from) {
-        fold(target, from, ids, shared);
+        fold(target, from, to, shared);
         return;
       }
       // Behind the others no more (a crash between two targets' commits): fold only what it lacks.
       const start = ids.findIndex((id) => id > cursor);
-      if (start < 0) return;
-      fold(target, cursor, ids.slice(start), aggregateOf(events.slice(start)));
+      fold(target, cursor, to, aggregateOf(start < 0 ? [] : events.slice(start)));
     });
-    return { steps, more: ids.length === chunk };
+    return { steps, caughtUp: false };
+  }
+
+  /** The steps that fold the tail; a new, empty tail follows on from it. */
+  function planTail(folding: Tail): (() => void)[] {
+    tail = newTail(folding.to);
+    const aggregate = folding.aggregator.result();
+    // A target whose cursor moved meanwhile (another handle) is left to read-back.
+    return targets.map((target) => () => void fold(target, folding.from, folding.to, aggregate));
+  }
+
+  function stored(events: readonly TelemetryEvent[], firstId: number, lastId: number): void {
+    // Ids that do not follow on (another handle's rows between): the tail so far is read back.
+    if (tail !== undefined && firstId !== tail.to + 1) tail = undefined;
+    if (!Number.isSafeInteger(firstId) || lastId - firstId + 1 !== events.length) {
+      tail = undefined;
+      return;
+    }
+    tail ??= newTail(firstId - 1);
+    try {
+      addCountable(tail.aggregator, events);
+    } catch {
+      tail = undefined;
+      return;
+    }
+    tail.to = lastId;
+    tail.events += events.length;
+    if (tail.aggregator.rows > maxTailRows) tail = undefined;
   }
 
   const maxLag = options.maxLagEvents ?? 4 * chunk;
 
-  // The steps of the chunk being folded, shared by the background roll and by pace(); a step
-  // planned from cursors that moved meanwhile (catchUp, another handle) rechecks them and skips.
+  // The steps being run, shared by the background roll and by pace(); a step planned from cursors
+  // that moved meanwhile (catchUp, another handle) rechecks them and skips.
   let pending: (() => void)[] = [];
-  let more = true;
-  /** Runs one step (planning a chunk counts as one); returns whether there is more to do. */
-  function stepOnce(): boolean {
-    if (pending.length === 0) {
-      if (!more) {
-        more = true;
-        return false;
-      }
-      ({ steps: pending, more } = planChunk());
-      return pending.length > 0 || more;
+  /** Whether the roll goes on after the pending steps (to read on, or to fold the tail). */
+  let readOn = false;
+  /**
+   * Runs one step (planning counts as one); returns whether there is more to do. Once caught up,
+   * the tail is folded only if `foldTail`: folded often, it would count few events an upsert.
+   */
+  function stepOnce(foldTail: boolean): boolean {
+    if (pending.length > 0) {
+      (pending.shift() as () => void)();
+      return pending.length > 0 || readOn;
     }
-    (pending.shift() as () => void)();
-    return pending.length > 0 || more;
+    const plan = planChunk();
+    if (plan.caughtUp) {
+      if (!foldTail || tail === undefined || tail.events === 0) return false;
+      pending = planTail(tail);
+      readOn = false; // the tail's events that come meanwhile wait for the next roll
+      return true;
+    }
+    pending = plan.steps;
+    readOn = true;
+    return pending.length > 0;
+  }
+
+  /** Forgets the planned steps after a failure: the next roll plans again from the cursors. */
+  function reset(): void {
+    pending = [];
+    tail = undefined;
   }
 
   function pace(committed: number): void {
-    const newest = statement('SELECT MAX(id) AS id FROM events').get() as { id: number | bigint | null };
-    if (newest.id === null || Number(newest.id) - progress() <= maxLag) return;
+    const full = tail !== undefined && tail.aggregator.rows >= chunk;
+    if (pending.length === 0 && !full) {
+      const lagging =
+        (tail?.from ?? Number((statement('SELECT MAX(id) AS id FROM events').get() as { id: unknown }).id)) -
+          progress() >
+        maxLag;
+      if (!lagging) return;
+    }
     // At least as many steps as the commit's events take to fold (a chunk is one plan and one step
     // per target), so a lagging roller gains on ingestion, a commit at a time; one step per turn of
-    // the event loop, so that requests and commits keep theirs in between.
-    let budget = Math.ceil(((targets.length + 1) * committed) / chunk) + 1;
+    // the event loop, so that requests and commits keep theirs in between. The tail is folded here
+    // once it holds a chunk's worth of rows, else by the background roll, every interval.
+    let budget = Math.ceil(((targets.length + 1) * committed) / chunk) + targets.length + 1;
     const next = (): void => {
       if (stopped || !db.isOpen) return;
       try {
-        if (stepOnce() && --budget > 0) setImmediate(next);
+        if (stepOnce(full) && --budget > 0) setImmediate(next);
       } catch {
         // Another handle held the write lock past the busy timeout: the background roll retries.
-        pending = [];
-        more = true;
+        reset();
       }
     };
     next();
   }
 
   function catchUp(): void {
-    if (statement('SELECT 1 FROM events WHERE id > ? LIMIT 1').get(progress()) === undefined) return;
-    pending = [];
-    more = true;
-    for (;;) {
-      const { steps, more: again } = planChunk();
-      for (const step of steps) step();
-      if (!again) return;
+    try {
+      while (pending.length > 0) (pending.shift() as () => void)();
+      for (;;) {
+        const plan = planChunk();
+        if (plan.caughtUp) {
+          if (tail !== undefined && tail.events > 0) for (const step of planTail(tail)) step();
+          // Rows after the tail that it was not handed (another handle's): read back as well.
+          if (statement('SELECT 1 FROM events WHERE id > ? LIMIT 1').get(progress()) === undefined) return;
+          tail = undefined;
+          continue;
+        }
+        if (plan.steps.length === 0) return;
+        for (const step of plan.steps) step();
+      }
+    } catch (err) {
+      reset();
+      throw err;
     }
   }
 
@@ -294,11 +408,10 @@ export function startRoller(options: RollerOptions): Roller {
     const next = (): void => {
       let again = false;
       try {
-        again = !stopped && db.isOpen && stepOnce();
+        again = !stopped && db.isOpen && stepOnce(true);
       } catch {
         // Another handle held the write lock past the busy timeout: the next tick tries again.
-        pending = [];
-        more = true;
+        reset();
       }
       if (again) setImmediate(next);
       else running = false;
@@ -310,6 +423,7 @@ export function startRoller(options: RollerOptions): Roller {
 
   return {
     catchUp,
+    stored,
     pace,
     progress,
     stop() {

@@ -69,6 +69,7 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
     now,
     projectExists,
     maxGroupEvents: options.maxGroupEvents,
+    onStored: (events, firstId, lastId) => roller.stored(events, firstId, lastId),
     onGroupCommit(info) {
       // After the acknowledgements went out: hold ingestion back if the rollups lag too far.
       setImmediate(() => {

@@ -105,6 +105,11 @@ export class RollupAggregator {
   readonly #cohorts = new Map<string, CohortDelta>();
   readonly #hosts = new Map<string, HostSeen>();
 
+  /** The rows the deltas hold so far (minute and cohort rows): what folding them costs. */
+  get rows(): number {
+    return this.#minutes.size + this.#cohorts.size;
+  }
+
   /** Adds a batch; `seconds[i]` is the unix second of `events[i]` (see {@link eventSeconds}). */
   add(events: readonly TelemetryEvent[], seconds: Float64Array): void {
     for (let i = 0; i < events.length; i++) {

@@ -1,0 +1,322 @@
+// The SQLite roller's tail: batches the writer hands over after their commit are counted in memory
+// and folded together, instead of being read back from the events table. These tests prove the
+// tail counts exactly what reading back counts — the same rollup rows, to the last counter — and
+// that it steps aside (rows of another connection, a failed fold, too many rows in memory) without
+// losing or double-counting an event.
+import { describe, it, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import fc from 'fast-check';
+import type { TelemetryEvent } from '@qrpin/core';
+import { openSqliteStore } from '../../src/storage/sqlite/store.ts';
+import { startRoller, type Roller } from '../../src/storage/sqlite/roller.ts';
+import { createEventWriter, type EventWriter } from '../../src/storage/sqlite/event-writer.ts';
+import { statementCache, type StatementCache } from '../../src/storage/sqlite/statement-cache.ts';
+import { EVENT_COLUMNS, eventRow } from '../../src/storage/telemetry/records.ts';
+
+const BASE = Date.UTC(2026, 10, 30, 23, 58, 30);
+const TYPES = [
+  'scan',
+  'tls_ok',
+  'hop',
+  'complete',
+  'tls_error',
+  'pin_failure',
+  'abandon',
+  'redirect_blocked',
+] as const;
+
+/** One event from small pools, so that batches share rollup rows; times cross minutes, an hour and a day. */
+const eventArb: fc.Arbitrary<TelemetryEvent> = fc
+  .record({
+    type: fc.constantFrom(...TYPES),
+    offset: fc.integer({ min: 0, max: 240 }),
+    destination: fc.option(fc.constantFrom('d1', 'd2', 'd3'), { nil: undefined }),
+    campaign: fc.option(fc.constantFrom('spring', 'autumn'), { nil: undefined }),
+    appVersion: fc.constantFrom('1.0.0', '1.1.0'),
+    platform: fc.constantFrom('ios', 'android'),
+    pinsetSeq: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+    cohort: fc.option(fc.integer({ min: 0, max: 99 }), { nil: undefined }),
+    host: fc.option(fc.constantFrom('a.example.com', 'b.example.com'), { nil: undefined }),
+    mode: fc.constantFrom('enforce', 'report'),
+  })
+  .map(
+    (r) =>
+      ({
+        type: r.type,
+        time: new Date(BASE + r.offset * 1000).toISOString(),
+        project: 'tail',
+        appId: 'kiosk',
+        appVersion: r.appVersion,
+        platform: r.platform,
+        sessionId: 'session-0123456789',
+        ...(r.destination === undefined ? {} : { destination: r.destination }),
+        ...(r.campaign === undefined ? {} : { campaign: r.campaign }),
+        ...(r.pinsetSeq === undefined ? {} : { pinsetSeq: r.pinsetSeq }),
+        ...(r.cohort === undefined ? {} : { cohort: r.cohort }),
+        ...(r.host === undefined ? {} : { host: r.host }),
+        ...(r.type === 'tls_error' ? { code: 'ERR_TLS_CERT_HAS_EXPIRED' } : {}),
+        ...(r.type === 'pin_failure' ? { mode: r.mode } : {}),
+      }) as TelemetryEvent,
+  );
+
+/**
+ * What happens between batches: nothing, a query's catch-up, a background roll, rows of another
+ * connection, or a row of another connection deleted again (its id is never handed out again).
+ */
+type Between = 'none' | 'catchUp' | 'pace' | 'foreign' | 'vanished';
+const stepArb = fc.record({
+  batches: fc.array(fc.array(eventArb, { minLength: 1, maxLength: 60 }), { minLength: 1, maxLength: 3 }),
+  between: fc.constantFrom<Between>('none', 'none', 'catchUp', 'pace', 'foreign', 'vanished'),
+});
+
+/** Every rollup row, cohort row and host, in key order: what two ways of rolling up must agree on. */
+function snapshot(db: DatabaseSync): unknown[] {
+  return [
+    'SELECT * FROM rollups ORDER BY project, span, bucket, destination, campaign, app_version, platform, pinset_seq',
+    'SELECT * FROM cohort_rollups ORDER BY project, span, bucket, destination, pinset_seq, cohort',
+    'SELECT * FROM destination_hosts ORDER BY project, destination, host',
+  ].map((sql) =>
+    db
+      .prepare(sql)
+      .all()
+      .map((row) => ({ ...row })),
+  );
+}
+
+/** The rollups of `file` recomputed from scratch by reading every event back, on a copy. */
+function recomputed(file: string, copy: string): unknown[] {
+  rmSync(copy, { force: true });
+  const source = new DatabaseSync(file);
+  source.exec(`VACUUM INTO '${copy}'`);
+  source.close();
+  const db = new DatabaseSync(copy);
+  try {
+    db.exec(
+      'DELETE FROM rollups; DELETE FROM cohort_rollups; DELETE FROM destination_hosts; DELETE FROM rollup_progress',
+    );
+    const roller = startRoller({ db, statement: statementCache(db), intervalMs: 3_600_000 });
+    roller.catchUp();
+    roller.stop();
+    return snapshot(db);
+  } finally {
+    db.close();
+  }
+}
+
+interface Harness {
+  readonly db: DatabaseSync;
+  readonly roller: Roller;
+  readonly writer: EventWriter;
+  /** Events the roller has read back from the table so far. */
+  readBack(): number;
+  close(): void;
+}
+
+describe('the SQLite roller’s tail', () => {
+  let directory: string;
+  let file: string;
+
+  beforeEach(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'qrpin-tail-'));
+    file = join(directory, 'qrpin.db');
+    const store = openSqliteStore({ directory });
+    await store.migrate();
+    await store.createProject('tail');
+    await store.close();
+  });
+  afterEach(() => rmSync(directory, { recursive: true, force: true }));
+
+  /** A writer and a roller on their own connection, wired as the store wires them. */
+  function open(options: { chunkEvents?: number; failing?: (sql: string) => boolean } = {}): Harness {
+    const db = new DatabaseSync(file);
+    db.exec(
+      'PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON',
+    );
+    const cache = statementCache(db);
+    let readBack = 0;
+    const statement: StatementCache = (sql) => {
+      if (options.failing?.(sql) === true) throw new Error('injected failure');
+      const prepared = cache(sql);
+      if (!sql.startsWith('SELECT id, body FROM events')) return prepared;
+      return {
+        all: (...params: never[]) => {
+          const rows = prepared.all(...params);
+          readBack += rows.length;
+          return rows;
+        },
+      } as unknown as StatementSync;
+    };
+    const roller = startRoller({ db, statement, chunkEvents: options.chunkEvents, intervalMs: 3_600_000 });
+    const writer = createEventWriter({
+      db,
+      statement,
+      now: () => new Date(BASE),
+      projectExists: (project) => project === 'tail',
+      maxGroupEvents: 20_000,
+      onStored: (events, firstId, lastId) => roller.stored(events, firstId, lastId),
+    });
+    return {
+      db,
+      roller,
+      writer,
+      readBack: () => readBack,
+      close() {
+        writer.drain();
+        roller.stop();
+        roller.catchUp();
+        db.close();
+      },
+    };
+  }
+
+  /**
+   * Inserts `events` as rows of another connection (the writer hands nothing over for them), and
+   * deletes them again if `vanish`.
+   */
+  function insertForeign(events: readonly TelemetryEvent[], vanish = false): void {
+    const db = new DatabaseSync(file);
+    try {
+      db.exec('PRAGMA busy_timeout = 5000');
+      const insert = db.prepare(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      for (const e of events) {
+        const { lastInsertRowid } = insert.run(...eventRow(e, new Date(BASE).toISOString()));
+        if (vanish) db.prepare('DELETE FROM events WHERE id = ?').run(lastInsertRowid);
+      }
+    } finally {
+      db.close();
+    }
+  }
+
+  it('counts what reading back counts, to the last counter, whatever comes between the batches', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 8 }), async (steps) => {
+        rmSync(directory, { recursive: true, force: true });
+        directory = mkdtempSync(join(tmpdir(), 'qrpin-tail-'));
+        file = join(directory, 'qrpin.db');
+        const store = openSqliteStore({ directory });
+        await store.migrate();
+        await store.createProject('tail');
+        await store.close();
+
+        const h = open();
+        let handed = 0;
+        let foreign = 0;
+        let gaps = false;
+        try {
+          h.roller.catchUp(); // the tail starts with the first commit after it
+          for (const step of steps) {
+            // Batches submitted together commit in one group, each in its own savepoint.
+            await Promise.all(step.batches.map((batch) => h.writer.submit(batch)));
+            handed += step.batches.reduce((n, batch) => n + batch.length, 0);
+            if (step.between === 'catchUp') h.roller.catchUp();
+            if (step.between === 'pace') h.roller.pace(1);
+            if (step.between === 'foreign') {
+              insertForeign(step.batches[0] as TelemetryEvent[]);
+              foreign += (step.batches[0] as TelemetryEvent[]).length;
+            }
+            if (step.between === 'vanished') {
+              insertForeign(step.batches[0] as TelemetryEvent[], true);
+              gaps = true;
+            }
+          }
+          h.roller.catchUp();
+          const expected = recomputed(file, join(directory, 'copy.db'));
+          assert.deepEqual(snapshot(h.db), expected);
+          // Rows of another connection are read back, and with them at most the tail before them;
+          // ids a row of another connection took and gave up, at most that tail.
+          if (foreign === 0 && !gaps) assert.equal(h.readBack(), 0);
+          else assert.ok(h.readBack() >= foreign && h.readBack() <= foreign + handed);
+        } finally {
+          h.close();
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('folds the tail once it holds a chunk’s worth of rows, without a query asking', async () => {
+    const h = open({ chunkEvents: 40 });
+    try {
+      h.roller.catchUp();
+      // Each event its own rollup row (its own minute): 50 rows, past the chunk of 40.
+      const batch = Array.from({ length: 50 }, (_, i) => ({
+        type: 'scan' as const,
+        time: new Date(BASE + i * 60_000).toISOString(),
+        project: 'tail',
+        appId: 'kiosk',
+        appVersion: '1.0.0',
+        platform: 'ios' as const,
+        sessionId: 'session-0123456789',
+      }));
+      await h.writer.submit(batch);
+      const cursors = (): number[] =>
+        (h.db.prepare('SELECT last_event_id FROM rollup_progress').all() as { last_event_id: number }[]).map(
+          (r) => Number(r.last_event_id),
+        );
+      assert.deepEqual(cursors(), []);
+      h.roller.pace(batch.length);
+      // One step per turn of the event loop: wait for them (the runner's timeout bounds this).
+      while (!(cursors().length === 7 && cursors().every((c) => c === 50))) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.equal(h.readBack(), 0);
+      assert.deepEqual(snapshot(h.db), recomputed(file, join(directory, 'copy.db')));
+    } finally {
+      h.close();
+    }
+  });
+
+  it('drops a tail past its bound of rows in memory, and reads its events back', async () => {
+    // A chunk of 5 bounds the tail at 40 rows; 100 events in 100 minutes pass it.
+    const h = open({ chunkEvents: 5 });
+    try {
+      h.roller.catchUp();
+      for (let i = 0; i < 100; i += 10) {
+        await h.writer.submit(
+          Array.from({ length: 10 }, (_, j) => ({
+            type: 'scan' as const,
+            time: new Date(BASE + (i + j) * 60_000).toISOString(),
+            project: 'tail',
+            appId: 'kiosk',
+            appVersion: '1.0.0',
+            platform: 'android' as const,
+            sessionId: 'session-0123456789',
+          })),
+        );
+      }
+      h.roller.catchUp();
+      assert.ok(h.readBack() > 0, 'the dropped tail’s events are read back');
+      assert.deepEqual(snapshot(h.db), recomputed(file, join(directory, 'copy.db')));
+      const [minutes] = snapshot(h.db) as { events: number }[][];
+      assert.equal(minutes?.filter((r) => (r as { span?: number }).span === 60).length, 100);
+    } finally {
+      h.close();
+    }
+  });
+
+  it('counts every event once when a fold of the tail fails between two targets', async () => {
+    let fail = false;
+    const h = open({ failing: (sql) => fail && sql.includes('INSERT INTO cohort_rollups') });
+    const events = fc.sample(eventArb, { numRuns: 300, seed: 7 });
+    try {
+      h.roller.catchUp();
+      await h.writer.submit(events.slice(0, 150));
+      fail = true;
+      assert.throws(() => h.roller.catchUp(), /injected failure/);
+      fail = false;
+      await h.writer.submit(events.slice(150));
+      h.roller.catchUp();
+      assert.deepEqual(snapshot(h.db), recomputed(file, join(directory, 'copy.db')));
+      const total = h.db.prepare('SELECT SUM(events) AS n FROM rollups WHERE span = 60').get() as {
+        n: number;
+      };
+      assert.equal(Number(total.n), 300);
+    } finally {
+      h.close();
+    }
+  });
+});
