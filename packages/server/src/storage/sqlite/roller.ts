@@ -70,21 +70,56 @@ export interface Roller {
   stop(): void;
 }
 
-const ROLLUP_KEY = 'project, span, bucket, destination, campaign, app_version, platform, pinset_seq';
-const UPSERT_ROLLUP = `INSERT INTO rollups (${ROLLUP_KEY}, ${COUNTER_COLUMNS.join(', ')})
-  VALUES (${Array<string>(8 + COUNTER_COLUMNS.length)
-    .fill('?')
-    .join(', ')})
-  ON CONFLICT (${ROLLUP_KEY}) DO UPDATE SET ${COUNTER_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
-const UPSERT_COHORT = `INSERT INTO cohort_rollups
-  (project, span, bucket, destination, pinset_seq, cohort, attempts, pin_failures_enforce, pin_failures_report)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (project, span, bucket, destination, pinset_seq, cohort) DO UPDATE SET
-    attempts = attempts + excluded.attempts,
-    pin_failures_enforce = pin_failures_enforce + excluded.pin_failures_enforce,
-    pin_failures_report = pin_failures_report + excluded.pin_failures_report`;
-const UPSERT_HOST = `INSERT INTO destination_hosts (project, destination, host, last_seen) VALUES (?, ?, ?, ?)
-  ON CONFLICT (project, destination, host) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)`;
+/** An upsert statement for one row and for {@link UPSERT_CHUNK} rows at once. */
+interface Upsert {
+  readonly width: number;
+  readonly one: string;
+  readonly many: string;
+}
+
+/**
+ * Rows per multi-row upsert: a small upsert costs less than the call that binds it, so a fold
+ * binds many rows a call (the event writer does the same).
+ */
+const UPSERT_CHUNK = 32;
+
+function upsert(into: string, columns: readonly string[], onConflict: string): Upsert {
+  const row = `(${Array<string>(columns.length).fill('?').join(', ')})`;
+  const head = `INSERT INTO ${into} (${columns.join(', ')}) VALUES `;
+  return {
+    width: columns.length,
+    one: `${head}${row} ${onConflict}`,
+    many: `${head}${Array<string>(UPSERT_CHUNK).fill(row).join(', ')} ${onConflict}`,
+  };
+}
+
+const ROLLUP_KEY = [
+  'project',
+  'span',
+  'bucket',
+  'destination',
+  'campaign',
+  'app_version',
+  'platform',
+  'pinset_seq',
+];
+const UPSERT_ROLLUP = upsert(
+  'rollups',
+  [...ROLLUP_KEY, ...COUNTER_COLUMNS],
+  `ON CONFLICT (${ROLLUP_KEY.join(', ')}) DO UPDATE SET ${COUNTER_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
+);
+const COHORT_KEY = ['project', 'span', 'bucket', 'destination', 'pinset_seq', 'cohort'];
+const COHORT_COUNTERS = ['attempts', 'pin_failures_enforce', 'pin_failures_report'];
+const UPSERT_COHORT = upsert(
+  'cohort_rollups',
+  [...COHORT_KEY, ...COHORT_COUNTERS],
+  `ON CONFLICT (${COHORT_KEY.join(', ')}) DO UPDATE SET ${COHORT_COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
+);
+const UPSERT_HOST = upsert(
+  'destination_hosts',
+  ['project', 'destination', 'host', 'last_seen'],
+  'ON CONFLICT (project, destination, host) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)',
+);
 
 /** What a roll writes: one rollup table at one span, or the destination hosts. */
 interface Target {
@@ -104,15 +139,33 @@ export function startRoller(options: RollerOptions): Roller {
   const { db, statement } = options;
   const chunk = options.chunkEvents ?? 5000;
 
+  /** Writes `rows` (each `upsert.width` values), {@link UPSERT_CHUNK} a statement, the rest one by one. */
+  function writeRows(target: Upsert, rows: readonly (string | number)[][]): void {
+    let i = 0;
+    if (rows.length >= UPSERT_CHUNK) {
+      const many = statement(target.many);
+      const params = new Array<string | number>(UPSERT_CHUNK * target.width);
+      for (; i + UPSERT_CHUNK <= rows.length; i += UPSERT_CHUNK) {
+        let o = 0;
+        for (let j = i; j < i + UPSERT_CHUNK; j++)
+          for (const value of rows[j] as (string | number)[]) params[o++] = value;
+        many.run(...params);
+      }
+    }
+    if (i < rows.length) {
+      const one = statement(target.one);
+      for (; i < rows.length; i++) one.run(...(rows[i] as (string | number)[]));
+    }
+  }
+
   const targets: Target[] = [];
   for (const span of ROLLUP_SPANS) {
     targets.push({
       name: `rollups/${span}`,
       write(aggregate) {
-        const rollup = statement(UPSERT_ROLLUP);
-        for (const r of aggregate.rollups) {
-          if (r.span !== span) continue;
-          rollup.run(
+        const rows = aggregate.rollups
+          .filter((r) => r.span === span)
+          .map((r) => [
             r.project,
             span,
             r.bucket,
@@ -122,17 +175,16 @@ export function startRoller(options: RollerOptions): Roller {
             r.platform,
             r.pinsetSeq,
             ...r.counts,
-          );
-        }
+          ]);
+        writeRows(UPSERT_ROLLUP, rows);
       },
     });
     targets.push({
       name: `cohorts/${span}`,
       write(aggregate) {
-        const cohort = statement(UPSERT_COHORT);
-        for (const c of aggregate.cohorts) {
-          if (c.span !== span) continue;
-          cohort.run(
+        const rows = aggregate.cohorts
+          .filter((c) => c.span === span)
+          .map((c) => [
             c.project,
             span,
             c.bucket,
@@ -142,16 +194,18 @@ export function startRoller(options: RollerOptions): Roller {
             c.attempts,
             c.pinFailuresEnforce,
             c.pinFailuresReport,
-          );
-        }
+          ]);
+        writeRows(UPSERT_COHORT, rows);
       },
     });
   }
   targets.push({
     name: 'hosts',
     write(aggregate) {
-      const host = statement(UPSERT_HOST);
-      for (const h of aggregate.hosts) host.run(h.project, h.destination, h.host, h.lastSeen);
+      writeRows(
+        UPSERT_HOST,
+        aggregate.hosts.map((h) => [h.project, h.destination, h.host, h.lastSeen]),
+      );
     },
   });
 
