@@ -270,6 +270,45 @@ describe('the SQLite roller’s tail', () => {
     }
   });
 
+  it('folds the tail once a roll, however many rolls share the steps', async () => {
+    const h = open({ chunkEvents: 40 });
+    const minutes = (from: number, count: number): TelemetryEvent[] =>
+      Array.from({ length: count }, (_, i) => ({
+        type: 'scan' as const,
+        time: new Date(BASE + (from + i) * 60_000).toISOString(),
+        project: 'tail',
+        appId: 'kiosk',
+        appVersion: '1.0.0',
+        platform: 'ios' as const,
+        sessionId: 'session-0123456789',
+      }));
+    const cursor = (): number =>
+      Number(
+        (
+          h.db.prepare("SELECT last_event_id FROM rollup_progress WHERE target = 'rollups/60'").get() as
+            { last_event_id: number } | undefined
+        )?.last_event_id ?? 0,
+      );
+    try {
+      await h.roller.catchUp();
+      await h.writer.submit(minutes(0, 50)); // 50 rows: past the chunk of 40, the tail is due
+      h.roller.pace(50);
+      // While that roll's steps run, more events come and each commit's pace() joins in.
+      for (let i = 0; i < 5; i++) {
+        await h.writer.submit(minutes(100 + i, 1));
+        h.roller.pace(1);
+      }
+      for (let i = 0; i < 100; i++) await new Promise((resolve) => setImmediate(resolve));
+      // The tail of the first 50 is folded; what came during its fold waits for the next roll.
+      assert.equal(cursor(), 50);
+      await h.roller.catchUp();
+      assert.equal(cursor(), 55);
+      assert.deepEqual(snapshot(h.db), await recomputed(file, join(directory, 'copy.db')));
+    } finally {
+      await h.close();
+    }
+  });
+
   it('drops a tail past its bound of rows in memory, and reads its events back', async () => {
     // A chunk of 5 bounds the tail at 40 rows; 100 events in 100 minutes pass it.
     const h = open({ chunkEvents: 5 });

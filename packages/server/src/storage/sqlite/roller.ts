@@ -380,24 +380,52 @@ export function startRoller(options: RollerOptions): Roller {
   /** Whether the roll goes on after the pending steps (to read on, or to fold the tail). */
   let readOn = false;
   /**
-   * Runs one step (planning counts as one); returns whether there is more to do. Once caught up,
-   * the tail is folded only if `foldTail`: folded often, it would count few events an upsert.
+   * Runs one step (planning counts as one); says whether it planned the tail's fold, or whether
+   * there is more to do. Once caught up, the tail is folded only if `foldTail`: folded often, it
+   * would count few events an upsert.
    */
-  function stepOnce(foldTail: boolean): boolean {
+  function stepOnce(foldTail: boolean): 'tail' | 'more' | 'done' {
     if (pending.length > 0) {
       (pending.shift() as () => void)();
-      return pending.length > 0 || readOn;
+      return pending.length > 0 || readOn ? 'more' : 'done';
     }
     const plan = planChunk();
     if (plan.caughtUp) {
-      if (!foldTail || tail === undefined || tail.events === 0) return false;
+      if (!foldTail || tail === undefined || tail.events === 0) return 'done';
       pending = planTail(tail);
-      readOn = false; // the tail's events that come meanwhile wait for the next roll
-      return true;
+      readOn = false;
+      return 'tail';
     }
     pending = plan.steps;
     readOn = true;
-    return pending.length > 0;
+    return pending.length > 0 ? 'more' : 'done';
+  }
+
+  /**
+   * Runs up to `budget` steps, one per turn of the event loop, so that requests and commits keep
+   * theirs; folds the tail at most once (if `foldTail`), whichever roll runs the steps (the
+   * background roll and pace() share them).
+   */
+  function roll(foldTail: boolean, budget: number, done: () => void = () => undefined): void {
+    let mayFoldTail = foldTail;
+    let left = budget;
+    const next = (): void => {
+      let again = false;
+      try {
+        if (!stopped && db.isOpen && left-- > 0) {
+          const outcome = stepOnce(mayFoldTail);
+          // The tail's events that come meanwhile wait for the next roll.
+          if (outcome === 'tail') mayFoldTail = false;
+          again = outcome !== 'done';
+        }
+      } catch {
+        // Another handle held the write lock past the busy timeout: the next roll plans again.
+        reset();
+      }
+      if (again) setImmediate(next);
+      else done();
+    };
+    next();
   }
 
   /** Forgets the planned steps after a failure: the next roll plans again from the cursors. */
@@ -419,17 +447,7 @@ export function startRoller(options: RollerOptions): Roller {
     // per target), so a lagging roller gains on ingestion, a commit at a time; one step per turn of
     // the event loop, so that requests and commits keep theirs in between. The tail is folded here
     // once it holds a chunk's worth of rows, else by the background roll, every interval.
-    let budget = Math.ceil(((targets.length + 1) * committed) / chunk) + targets.length + 1;
-    const next = (): void => {
-      if (stopped || !db.isOpen) return;
-      try {
-        if (stepOnce(full) && --budget > 0) setImmediate(next);
-      } catch {
-        // Another handle held the write lock past the busy timeout: the background roll retries.
-        reset();
-      }
-    };
-    next();
+    roll(full, Math.ceil(((targets.length + 1) * committed) / chunk) + targets.length + 1);
   }
 
   function catchUp(): void {
@@ -453,24 +471,15 @@ export function startRoller(options: RollerOptions): Roller {
     }
   }
 
-  // The background roll takes one step per turn of the event loop, so ingestion keeps its turns.
+  // The background roll folds the tail every interval, and reads back whatever it was not handed.
   let running = false;
   let stopped = false;
   function rollInBackground(): void {
     if (running || stopped || !db.isOpen) return;
     running = true;
-    const next = (): void => {
-      let again = false;
-      try {
-        again = !stopped && db.isOpen && stepOnce(true);
-      } catch {
-        // Another handle held the write lock past the busy timeout: the next tick tries again.
-        reset();
-      }
-      if (again) setImmediate(next);
-      else running = false;
-    };
-    next();
+    roll(true, Number.POSITIVE_INFINITY, () => {
+      running = false;
+    });
   }
   const timer = setInterval(rollInBackground, options.intervalMs ?? 500);
   timer.unref();
