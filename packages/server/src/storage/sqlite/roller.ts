@@ -302,6 +302,8 @@ export function startRoller(options: RollerOptions): Roller {
     readonly aggregator: RollupAggregator;
   }
   let tail: Tail | undefined;
+  /** A start of the tail every cursor was seen at (or will be at once the planned steps ran). */
+  let caughtUpTo = Number.NaN;
   const newTail = (at: number): Tail => ({ from: at, to: at, events: 0, aggregator: new RollupAggregator() });
   /** Rows the tail holds at most: past them (read-back far behind) it is dropped, to bound memory. */
   const maxTailRows = 8 * chunk;
@@ -323,7 +325,10 @@ export function startRoller(options: RollerOptions): Roller {
     if (tail !== undefined && Math.max(...cursors) > tail.from) {
       tail = undefined; // another handle folded past the tail's start: read its events back instead
     }
-    if (tail !== undefined && from === tail.from) return { steps: [], caughtUp: true };
+    if (tail !== undefined && from === tail.from) {
+      caughtUpTo = tail.from;
+      return { steps: [], caughtUp: true };
+    }
     const bound = tail?.from ?? Number.MAX_SAFE_INTEGER;
     const { ids, events } = readChunk(from, bound);
     // With a tail and less than a chunk read, every id up to its start is read (ids are handed out
@@ -348,6 +353,7 @@ export function startRoller(options: RollerOptions): Roller {
   /** The steps that fold the tail; a new, empty tail follows on from it. */
   function planTail(folding: Tail): (() => void)[] {
     tail = newTail(folding.to);
+    caughtUpTo = folding.to; // once its steps ran (one that fails or skips drops the tail)
     const aggregate = folding.aggregator.result();
     // A target whose cursor moved meanwhile (another handle) is left to read-back.
     return targets.map((target) => () => void fold(target, folding.from, folding.to, aggregate));
@@ -437,6 +443,8 @@ export function startRoller(options: RollerOptions): Roller {
   function pace(committed: number): void {
     const full = tail !== undefined && tail.aggregator.rows >= chunk;
     if (pending.length === 0 && !full) {
+      // Caught up with the tail's start: nothing to read back, no need to ask the cursors.
+      if (tail !== undefined && caughtUpTo === tail.from) return;
       const lagging =
         (tail?.from ?? Number((statement('SELECT MAX(id) AS id FROM events').get() as { id: unknown }).id)) -
           progress() >
