@@ -31,6 +31,7 @@ import {
 } from '../../lib/store-input.ts';
 import { sha256Hex } from '../../lib/sha256.ts';
 import type { GroupCommitInfo } from './event-writer.ts';
+import { startCheckpointer, type CheckpointResult } from './checkpointer.ts';
 import { statementCache } from './statement-cache.ts';
 import { sqliteTelemetry } from './telemetry.ts';
 
@@ -50,6 +51,12 @@ export interface SqliteStoreOptions {
   readonly maxGroupEvents?: number | undefined;
   /** Called after each group commit of event batches (for metrics). */
   readonly onGroupCommit?: ((info: GroupCommitInfo) => void) | undefined;
+  /**
+   * Whether a thread of its own copies the WAL into the database file after group commits
+   * (default `true`; see checkpointer.ts), and what it reports after each checkpoint.
+   */
+  readonly checkpointThread?: boolean | undefined;
+  readonly onCheckpoint?: ((result: CheckpointResult) => void) | undefined;
 }
 
 type Row = Record<string, unknown>;
@@ -66,13 +73,16 @@ type Row = Record<string, unknown>;
 export function openSqliteStore(options: SqliteStoreOptions = {}): PinsetStore {
   const directory = options.directory ?? './.qrpin';
   mkdirSync(directory, { recursive: true });
-  const db = new DatabaseSync(join(directory, options.fileName ?? 'qrpin.db'));
+  const file = join(directory, options.fileName ?? 'qrpin.db');
+  const db = new DatabaseSync(file);
   const now = options.now ?? (() => new Date());
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = FULL');
   db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
   db.exec('PRAGMA foreign_keys = ON');
   db.exec('PRAGMA cache_size = -65536');
+  const checkpointer =
+    options.checkpointThread === false ? undefined : startCheckpointer(file, options.onCheckpoint);
   const statement = statementCache(db);
   const maxGroupEvents = checkPositiveInteger(options.maxGroupEvents ?? 20_000, 'maxGroupEvents');
 
@@ -124,7 +134,10 @@ export function openSqliteStore(options: SqliteStoreOptions = {}): PinsetStore {
     projectExists,
     isUniqueViolation,
     maxGroupEvents,
-    onGroupCommit: options.onGroupCommit,
+    onGroupCommit(info) {
+      checkpointer?.nudge();
+      options.onGroupCommit?.(info);
+    },
   });
 
   return {
@@ -275,6 +288,7 @@ export function openSqliteStore(options: SqliteStoreOptions = {}): PinsetStore {
     async close() {
       if (!db.isOpen) return;
       drain();
+      await checkpointer?.close();
       db.close();
     },
   };
