@@ -1327,6 +1327,31 @@ export function telemetryContract(name: string, factory: StoreFactory): void {
         assert.equal(await count(86_400), 6);
         assert.equal(await store.countEvents('spring'), 6);
       });
+
+      it('deletes the events of the cut-off day before the cut-off time only', async () => {
+        const cutoff = DAY0 + 5 * DAY + 12 * 3600; // noon
+        const at = (seconds: number): TelemetryEvent => event({ atMs: seconds * 1000, destination: 'd' });
+        await store.insertEvents([
+          at(cutoff - DAY),
+          at(cutoff - 12 * 3600),
+          at(cutoff - 1),
+          at(cutoff),
+          at(cutoff + 1),
+        ]);
+        const result = await store.purge(
+          {
+            events: cutoff,
+            minuteRollups: 0,
+            hourRollups: 0,
+            dayRollups: 0,
+            alerts: 0,
+            nowMs: cutoff * 1000,
+          },
+          1000,
+        );
+        assert.equal(result.events, 3);
+        assert.equal(await store.countEvents('spring'), 2);
+      });
     });
 
     describe('malformed input', () => {

@@ -410,9 +410,12 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
           if (events >= batchLimit) break;
           events += Number(
             statement(
+              // By day first (the index: migration 6), oldest day first, then the exact time.
               `DELETE FROM events WHERE id IN
-                 (SELECT id FROM events WHERE project = ? AND time < ? AND id <= ? ORDER BY time LIMIT ?)`,
-            ).run(String(id), eventsBefore, rolled, batchLimit - events).changes,
+                 (SELECT id FROM events
+                   WHERE project = ? AND substr(time, 1, 10) <= ? AND time < ? AND id <= ?
+                   ORDER BY substr(time, 1, 10) LIMIT ?)`,
+            ).run(String(id), eventsBefore.slice(0, 10), eventsBefore, rolled, batchLimit - events).changes,
           );
         }
 
