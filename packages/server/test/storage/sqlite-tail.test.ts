@@ -63,6 +63,19 @@ const eventArb: fc.Arbitrary<TelemetryEvent> = fc
       }) as TelemetryEvent,
   );
 
+/** `count` scans a minute apart from minute `from` after BASE: each its own minute rollup row. */
+function scansByMinute(from: number, count: number): TelemetryEvent[] {
+  return Array.from({ length: count }, (_, i) => ({
+    type: 'scan',
+    time: new Date(BASE + (from + i) * 60_000).toISOString(),
+    project: 'tail',
+    appId: 'kiosk',
+    appVersion: '1.0.0',
+    platform: 'ios',
+    sessionId: 'session-0123456789',
+  }));
+}
+
 /**
  * What happens between batches: nothing, a query's catch-up, a background roll, rows of another
  * connection, or a row of another connection deleted again (its id is never handed out again).
@@ -120,14 +133,17 @@ describe('the SQLite roller’s tail', () => {
   let directory: string;
   let file: string;
 
-  beforeEach(async () => {
+  /** A new database, migrated, with the project `tail`. */
+  async function freshDatabase(): Promise<void> {
     directory = mkdtempSync(join(tmpdir(), 'qrpin-tail-'));
     file = join(directory, 'qrpin.db');
     const store = openSqliteStore({ directory });
     await store.migrate();
     await store.createProject('tail');
     await store.close();
-  });
+  }
+
+  beforeEach(freshDatabase);
   afterEach(() => rmSync(directory, { recursive: true, force: true }));
 
   /** A writer and a roller on their own connection, wired as the store wires them. */
@@ -195,12 +211,7 @@ describe('the SQLite roller’s tail', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 8 }), async (steps) => {
         rmSync(directory, { recursive: true, force: true });
-        directory = mkdtempSync(join(tmpdir(), 'qrpin-tail-'));
-        file = join(directory, 'qrpin.db');
-        const store = openSqliteStore({ directory });
-        await store.migrate();
-        await store.createProject('tail');
-        await store.close();
+        await freshDatabase();
 
         const h = open();
         let handed = 0;
@@ -243,15 +254,7 @@ describe('the SQLite roller’s tail', () => {
     try {
       h.roller.catchUp();
       // Each event its own rollup row (its own minute): 50 rows, past the chunk of 40.
-      const batch = Array.from({ length: 50 }, (_, i) => ({
-        type: 'scan' as const,
-        time: new Date(BASE + i * 60_000).toISOString(),
-        project: 'tail',
-        appId: 'kiosk',
-        appVersion: '1.0.0',
-        platform: 'ios' as const,
-        sessionId: 'session-0123456789',
-      }));
+      const batch = scansByMinute(0, 50);
       await h.writer.submit(batch);
       const cursors = (): number[] =>
         (h.db.prepare('SELECT last_event_id FROM rollup_progress').all() as { last_event_id: number }[]).map(
@@ -272,16 +275,6 @@ describe('the SQLite roller’s tail', () => {
 
   it('folds the tail once a roll, however many rolls share the steps', async () => {
     const h = open({ chunkEvents: 40 });
-    const minutes = (from: number, count: number): TelemetryEvent[] =>
-      Array.from({ length: count }, (_, i) => ({
-        type: 'scan' as const,
-        time: new Date(BASE + (from + i) * 60_000).toISOString(),
-        project: 'tail',
-        appId: 'kiosk',
-        appVersion: '1.0.0',
-        platform: 'ios' as const,
-        sessionId: 'session-0123456789',
-      }));
     const cursor = (): number =>
       Number(
         (
@@ -291,11 +284,11 @@ describe('the SQLite roller’s tail', () => {
       );
     try {
       await h.roller.catchUp();
-      await h.writer.submit(minutes(0, 50)); // 50 rows: past the chunk of 40, the tail is due
+      await h.writer.submit(scansByMinute(0, 50)); // 50 rows: past the chunk of 40, the tail is due
       h.roller.pace(50);
       // While that roll's steps run, more events come and each commit's pace() joins in.
       for (let i = 0; i < 5; i++) {
-        await h.writer.submit(minutes(100 + i, 1));
+        await h.writer.submit(scansByMinute(100 + i, 1));
         h.roller.pace(1);
       }
       for (let i = 0; i < 100; i++) await new Promise((resolve) => setImmediate(resolve));
@@ -315,17 +308,7 @@ describe('the SQLite roller’s tail', () => {
     try {
       h.roller.catchUp();
       for (let i = 0; i < 100; i += 10) {
-        await h.writer.submit(
-          Array.from({ length: 10 }, (_, j) => ({
-            type: 'scan' as const,
-            time: new Date(BASE + (i + j) * 60_000).toISOString(),
-            project: 'tail',
-            appId: 'kiosk',
-            appVersion: '1.0.0',
-            platform: 'android' as const,
-            sessionId: 'session-0123456789',
-          })),
-        );
+        await h.writer.submit(scansByMinute(i, 10));
       }
       h.roller.catchUp();
       assert.ok(h.readBack() > 0, 'the dropped tail’s events are read back');
