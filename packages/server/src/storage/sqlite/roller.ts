@@ -254,28 +254,28 @@ export function startRoller(options: RollerOptions): Roller {
 
   /**
    * Folds the events after `from` up to `to` (their aggregate) into one target, if its cursor is
-   * still `from` (checked under the write lock: another handle may have folded them meanwhile).
-   * Returns whether it did.
+   * still `from` (checked under the write lock: another handle may have folded them meanwhile; the
+   * next plan sees where its cursor is).
    */
-  function fold(target: Target, from: number, to: number, aggregate: Aggregate): boolean {
+  function fold(target: Target, from: number, to: number, aggregate: Aggregate): void {
     // A fold commits without an fsync of its own (synchronous NORMAL, for this transaction only):
     // the next event commit's fsync (synchronous FULL) makes it durable. A power cut before then
     // undoes whole folds, cursor included, and they are folded again from the stored events.
     const { synchronous } = statement('PRAGMA synchronous').get() as { synchronous: number };
     db.exec('PRAGMA synchronous = NORMAL');
     try {
-      return foldOnce(target, from, to, aggregate);
+      foldOnce(target, from, to, aggregate);
     } finally {
       db.exec(`PRAGMA synchronous = ${Number(synchronous)}`);
     }
   }
 
-  function foldOnce(target: Target, from: number, to: number, aggregate: Aggregate): boolean {
+  function foldOnce(target: Target, from: number, to: number, aggregate: Aggregate): void {
     db.exec('BEGIN IMMEDIATE');
     try {
       if (cursorOf(target.name) !== from) {
         db.exec('ROLLBACK');
-        return false;
+        return;
       }
       target.write(aggregate);
       statement(
@@ -283,7 +283,6 @@ export function startRoller(options: RollerOptions): Roller {
          ON CONFLICT (target) DO UPDATE SET last_event_id = excluded.last_event_id`,
       ).run(target.name, to);
       db.exec('COMMIT');
-      return true;
     } catch (err) {
       if (db.isTransaction) db.exec('ROLLBACK');
       throw err;
@@ -356,7 +355,7 @@ export function startRoller(options: RollerOptions): Roller {
     caughtUpTo = folding.to; // once its steps ran (one that fails or skips drops the tail)
     const aggregate = folding.aggregator.result();
     // A target whose cursor moved meanwhile (another handle) is left to read-back.
-    return targets.map((target) => () => void fold(target, folding.from, folding.to, aggregate));
+    return targets.map((target) => () => fold(target, folding.from, folding.to, aggregate));
   }
 
   function stored(events: readonly TelemetryEvent[], firstId: number, lastId: number): void {
