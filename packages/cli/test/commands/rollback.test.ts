@@ -11,6 +11,7 @@ import { corePinsetVerifier, startServer, type RunningServer } from '@qrpin/serv
 import { prepareProject } from '../../src/lib/server-setup.ts';
 import { stoppedServerUrl } from '../helpers/stopped-server.ts';
 import { run, type RunResult } from '../helpers/run.ts';
+import { posterManifest } from '../helpers/poster-manifest.ts';
 
 const TOKEN = 'cli-rollback-admin-token-0123456789abcdef';
 const WRONG_TOKEN = 'cli-wrong-admin-token-0123456789abcdef';
@@ -83,23 +84,14 @@ describe('qrpin rollback and qrpin pinset history against a running server', () 
       port: 0,
       logger: { level: 'info', stream: { write: (line: string) => void serverLog.push(line) } },
     });
-    const manifest = `version: 1
-project: ${PROJECT}
-server: ${server.url}
-destinations:
-  - id: poster
-    payload: https://${HOST}/spring
-    kind: web
-hosts:
-  - pattern: ${HOST}
-    pins: [${pin(1)}, ${pin(3)}]
-    backupPins: [${pin(2)}]
-    expires: 2027-06-01
-signingKeys:
-  - kid: primary
-    alg: EdDSA
-    jwk: ${JSON.stringify(trustedKeys[0]?.jwk)}
-`;
+    const manifest = posterManifest({
+      project: PROJECT,
+      server: server.url,
+      host: HOST,
+      pins: [pin(1), pin(3)],
+      backupPins: [pin(2)],
+      signingKeys: [{ kid: 'primary', jwk: trustedKeys[0]?.jwk }],
+    });
     writeFileSync(join(cwd, 'qrpin.yaml'), manifest);
     writeFileSync(join(cwd, 'signing.key'), signing.privateKey.export({ type: 'pkcs8', format: 'pem' }));
     writeFileSync(join(cwd, 'admin-token'), `${TOKEN}\n`);

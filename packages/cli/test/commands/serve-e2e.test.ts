@@ -11,6 +11,7 @@ import { computePins } from '@qrpin/core';
 import { MemoryLastGoodStore, PinnedAgent, PinsetUpdater } from '@qrpin/client';
 import { startDemoWorld, type DemoWorld } from '../../src/demo/world.ts';
 import { ROOT, run } from '../helpers/run.ts';
+import { posterManifest } from '../helpers/poster-manifest.ts';
 
 const HOST = 'promo.e2e.qrpin.test';
 
@@ -36,21 +37,16 @@ describe('qrpin serve end to end, across a kill -9', () => {
     writeFileSync(join(cwd, 'signing.key'), signing.privateKey.export({ type: 'pkcs8', format: 'pem' }));
     writeFileSync(
       join(cwd, 'qrpin.yaml'),
-      `version: 1
-project: e2e
-destinations:
-  - id: poster
-    payload: https://${HOST}/spring
-    kind: web
-hosts:
-  - pattern: ${HOST}
-    pins: [${leafPin}, ${caPin}]
-    backupPins: [sha256/${Buffer.alloc(32, 3).toString('base64')}]
-    expires: 2027-06-01
-signingKeys:
-  - { kid: primary, alg: EdDSA, jwk: ${JSON.stringify(jwk)} }
-  - { kid: backup, alg: EdDSA, jwk: ${JSON.stringify(backupJwk)} }
-`,
+      posterManifest({
+        project: 'e2e',
+        host: HOST,
+        pins: [leafPin, caPin],
+        backupPins: [`sha256/${Buffer.alloc(32, 3).toString('base64')}`],
+        signingKeys: [
+          { kid: 'primary', jwk },
+          { kid: 'backup', jwk: backupJwk },
+        ],
+      }),
     );
     port = await freePort();
   });

@@ -13,6 +13,7 @@ import { startDemoWorld, type DemoWorld } from '../../src/demo/world.ts';
 import { prepareProject } from '../../src/lib/server-setup.ts';
 import { checkServedKeys } from '../../src/commands/publish.ts';
 import { ROOT, run } from '../helpers/run.ts';
+import { posterManifest } from '../helpers/poster-manifest.ts';
 
 const HOST = 'promo.publish.qrpin.test';
 const pin = (n: number): string => `sha256/${Buffer.alloc(32, n).toString('base64')}`;
@@ -26,22 +27,14 @@ describe('qrpin serve, sign and publish, and a client that follows', () => {
   const signing = generateKeyPairSync('ed25519');
   const jwk = signing.publicKey.export({ format: 'jwk' });
 
-  const manifest = (pins: string[], backups: string[]): string => `version: 1
-project: publish-test
-destinations:
-  - id: poster
-    payload: https://${HOST}/spring
-    kind: web
-hosts:
-  - pattern: ${HOST}
-    pins: [${pins.join(', ')}]
-    backupPins: [${backups.join(', ')}]
-    expires: 2027-06-01
-signingKeys:
-  - kid: primary
-    alg: EdDSA
-    jwk: ${JSON.stringify(jwk)}
-`;
+  const manifest = (pins: string[], backups: string[]): string =>
+    posterManifest({
+      project: 'publish-test',
+      host: HOST,
+      pins,
+      backupPins: backups,
+      signingKeys: [{ kid: 'primary', jwk }],
+    });
 
   before(async () => {
     cwd = mkdtempSync(join(tmpdir(), 'qrpin-publish-'));
