@@ -344,4 +344,21 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
     postgres: [],
   },
+  {
+    version: 7,
+    name: 'rollup fold cursors per slice',
+    // SQLite folds the main rollups a slice of their rows at a time (ROLLUP_SLICES in
+    // telemetry/aggregate.ts), each slice with its own cursor: every slice starts where its table
+    // and span had got to. PostgreSQL writes rollups in the ingest transaction and has no cursors.
+    sqlite: [
+      `INSERT INTO rollup_progress (target, last_event_id)
+       SELECT p.target || '#' || s.slice, p.last_event_id
+       FROM rollup_progress AS p,
+         (SELECT 0 AS slice UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3
+          UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7) AS s
+       WHERE p.target IN ('rollups/60', 'rollups/3600', 'rollups/86400')`,
+      "DELETE FROM rollup_progress WHERE target IN ('rollups/60', 'rollups/3600', 'rollups/86400')",
+    ],
+    postgres: [],
+  },
 ];

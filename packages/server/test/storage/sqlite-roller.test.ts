@@ -13,6 +13,10 @@ import { startRoller } from '../../src/storage/sqlite/roller.ts';
 import { statementCache } from '../../src/storage/sqlite/statement-cache.ts';
 import { ROLLUP_SPANS } from '../../src/storage/telemetry-store.ts';
 import type { PinsetStore } from '../../src/storage/pinset-store.ts';
+import { ROLLUP_SLICES } from '../../src/storage/telemetry/aggregate.ts';
+
+/** Fold cursors: each span's main rollups (one per slice) and cohort rollups, and the hosts. */
+const FOLD_TARGETS = ROLLUP_SPANS.length * (ROLLUP_SLICES + 1) + 1;
 
 const DAY = 86_400;
 const BASE = Date.UTC(2026, 10, 30, 22, 0, 0);
@@ -197,10 +201,10 @@ describe('the SQLite rollup roller', () => {
           (r) => Number(r.last_event_id),
         );
       // The background roll runs every half second; wait for it (the test runner's timeout bounds this).
-      while (!(cursors().length === 7 && cursors().every((c) => c === newest))) {
+      while (!(cursors().length === FOLD_TARGETS && cursors().every((c) => c === newest))) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      assert.deepEqual(cursors(), Array(7).fill(newest));
+      assert.deepEqual(cursors(), Array(FOLD_TARGETS).fill(newest));
     } finally {
       db.close();
     }

@@ -16,6 +16,11 @@ import { startRoller, type Roller } from '../../src/storage/sqlite/roller.ts';
 import { createEventWriter, type EventWriter } from '../../src/storage/sqlite/event-writer.ts';
 import { statementCache, type StatementCache } from '../../src/storage/sqlite/statement-cache.ts';
 import { EVENT_COLUMNS, eventRow } from '../../src/storage/telemetry/records.ts';
+import { ROLLUP_SPANS } from '../../src/storage/telemetry-store.ts';
+import { ROLLUP_SLICES } from '../../src/storage/telemetry/aggregate.ts';
+
+/** Fold cursors: each span's main rollups (one per slice) and cohort rollups, and the hosts. */
+const FOLD_TARGETS = ROLLUP_SPANS.length * (ROLLUP_SLICES + 1) + 1;
 
 const BASE = Date.UTC(2026, 10, 30, 23, 58, 30);
 const TYPES = [
@@ -263,7 +268,7 @@ describe('the SQLite roller’s tail', () => {
       assert.deepEqual(cursors(), []);
       h.roller.pace(batch.length);
       // One step per turn of the event loop: wait for them (the runner's timeout bounds this).
-      while (!(cursors().length === 7 && cursors().every((c) => c === 50))) {
+      while (!(cursors().length === FOLD_TARGETS && cursors().every((c) => c === 50))) {
         await new Promise((resolve) => setImmediate(resolve));
       }
       assert.equal(h.readBack(), 0);
@@ -277,10 +282,15 @@ describe('the SQLite roller’s tail', () => {
     const h = open({ chunkEvents: 40 });
     const cursor = (): number =>
       Number(
+        // Every slice of the minute rollups (the lowest cursor, once all eight have one).
         (
-          h.db.prepare("SELECT last_event_id FROM rollup_progress WHERE target = 'rollups/60'").get() as
-            { last_event_id: number } | undefined
-        )?.last_event_id ?? 0,
+          h.db
+            .prepare(
+              `SELECT CASE WHEN COUNT(*) = ${ROLLUP_SLICES} THEN MIN(last_event_id) END AS last_event_id
+               FROM rollup_progress WHERE target LIKE 'rollups/60#%'`,
+            )
+            .get() as { last_event_id: number | null }
+        ).last_event_id ?? 0,
       );
     try {
       await h.roller.catchUp();

@@ -1,7 +1,8 @@
 // The SQLite rollup roller. Upserting every rollup row in each ingest transaction cost more than
 // storing the events themselves; instead, committed events are folded into the rollups shortly
-// after, a chunk at a time. Each target (a rollup table at one span, or the destination hosts) has
-// a durable cursor in `rollup_progress`; a target's upserts and the advance of its cursor commit in
+// after, a chunk at a time. Each target (a rollup table at one span — the main rollups one slice of
+// their rows at a time, so that a large fold is many short transactions — or the destination hosts)
+// has a durable cursor in `rollup_progress`; a target's upserts and the advance of its cursor commit in
 // one transaction, so every stored event is counted exactly once — after a crash each target
 // resumes from its own cursor — and two handles on one database serialise on SQLite's write lock
 // and check the cursor under it instead of counting a chunk twice. One transaction per target keeps
@@ -18,7 +19,14 @@
 // failed fold — drops it, and reading back takes over from the durable cursors.
 import type { DatabaseSync } from 'node:sqlite';
 import type { TelemetryEvent } from '@qrpin/core';
-import { COUNTER_COLUMNS, RollupAggregator, eventSeconds, type Aggregate } from '../telemetry/aggregate.ts';
+import {
+  COUNTER_COLUMNS,
+  ROLLUP_SLICES,
+  RollupAggregator,
+  eventSeconds,
+  type Aggregate,
+  type RollupDelta,
+} from '../telemetry/aggregate.ts';
 import { TELEMETRY_EVENT_TYPES } from '@qrpin/core';
 import { ROLLUP_SPANS } from '../telemetry-store.ts';
 
@@ -121,7 +129,29 @@ const UPSERT_HOST = upsert(
   'ON CONFLICT (project, destination, host) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)',
 );
 
-/** What a roll writes: one rollup table at one span, or the destination hosts. */
+/** The rollup rows of an aggregate by span and slice, dealt out once per aggregate. */
+const dealt = new WeakMap<Aggregate, Map<number, RollupDelta[]>>();
+
+/** The rollup rows of `aggregate` at `span` in `slice`. */
+function rollupsOf(aggregate: Aggregate, span: number, slice: number): readonly RollupDelta[] {
+  let bySpanAndSlice = dealt.get(aggregate);
+  if (bySpanAndSlice === undefined) {
+    bySpanAndSlice = new Map();
+    for (const r of aggregate.rollups) {
+      const at = r.span * ROLLUP_SLICES + r.slice;
+      const rows = bySpanAndSlice.get(at);
+      if (rows === undefined) bySpanAndSlice.set(at, [r]);
+      else rows.push(r);
+    }
+    dealt.set(aggregate, bySpanAndSlice);
+  }
+  return bySpanAndSlice.get(span * ROLLUP_SLICES + slice) ?? [];
+}
+
+/**
+ * What a roll writes: one rollup table at one span (the main rollups a slice at a time, see
+ * {@link ROLLUP_SLICES}), or the destination hosts.
+ */
 interface Target {
   readonly name: string;
   readonly write: (aggregate: Aggregate) => void;
@@ -160,12 +190,11 @@ export function startRoller(options: RollerOptions): Roller {
 
   const targets: Target[] = [];
   for (const span of ROLLUP_SPANS) {
-    targets.push({
-      name: `rollups/${span}`,
-      write(aggregate) {
-        const rows = aggregate.rollups
-          .filter((r) => r.span === span)
-          .map((r) => [
+    for (let slice = 0; slice < ROLLUP_SLICES; slice++) {
+      targets.push({
+        name: `rollups/${span}#${slice}`,
+        write(aggregate) {
+          const rows = rollupsOf(aggregate, span, slice).map((r) => [
             r.project,
             span,
             r.bucket,
@@ -176,9 +205,10 @@ export function startRoller(options: RollerOptions): Roller {
             r.pinsetSeq,
             ...r.counts,
           ]);
-        writeRows(UPSERT_ROLLUP, rows);
-      },
-    });
+          writeRows(UPSERT_ROLLUP, rows);
+        },
+      });
+    }
     targets.push({
       name: `cohorts/${span}`,
       write(aggregate) {

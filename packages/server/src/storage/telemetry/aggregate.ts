@@ -40,6 +40,41 @@ export interface RollupDelta {
   readonly pinsetSeq: number;
   /** One count per counter, in {@link ROLLUP_COUNTERS} order. */
   readonly counts: number[];
+  /** The row's slice (see {@link rollupSlice}): the same for every bucket and span of its dimensions. */
+  readonly slice: number;
+}
+
+/**
+ * Rollup rows are dealt into this many slices by their dimensions, so that SQLite can fold a large
+ * delta a slice at a time (one short transaction each) instead of holding its write lock, and the
+ * event loop, for the whole of it.
+ */
+export const ROLLUP_SLICES = 8;
+
+/**
+ * The slice of a rollup row's dimensions (not its bucket or span): FNV-1a (32-bit) over the UTF-16
+ * code units of destination, campaign, app version, platform and pinset seq, joined with NUL, modulo
+ * {@link ROLLUP_SLICES}. Part of what SQLite's fold cursors mean (each slice has its own), so it
+ * never changes (a test holds it to known values).
+ */
+export function rollupSlice(
+  destination: string,
+  campaign: string,
+  appVersion: string,
+  platform: string,
+  pinsetSeq: number,
+): number {
+  return (
+    fnv1a32(destination + SEP + campaign + SEP + appVersion + SEP + platform + SEP + String(pinsetSeq)) %
+    ROLLUP_SLICES
+  );
+}
+
+/** FNV-1a, 32-bit, over the UTF-16 code units of `text` (for ASCII, the same as over its bytes). */
+export function fnv1a32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }
 
 /** What one cohort rollup row gains. */
@@ -137,16 +172,18 @@ export class RollupAggregator {
         pinsetSeq;
       let row = this.#minutes.get(key);
       if (row === undefined) {
+        const campaign = e.campaign ?? NO_TEXT;
         row = {
           project: e.project,
           span: 60,
           bucket: minute,
           destination,
-          campaign: e.campaign ?? NO_TEXT,
+          campaign,
           appVersion: e.appVersion,
           platform: e.platform,
           pinsetSeq,
           counts: new Array<number>(ROLLUP_COUNTERS.length).fill(0),
+          slice: rollupSlice(destination, campaign, e.appVersion, e.platform, pinsetSeq),
         };
         this.#minutes.set(key, row);
       }
