@@ -16,7 +16,7 @@
  */
 import { fork } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -123,6 +123,19 @@ interface ServerResult extends LoadResult {
   readonly acknowledged: number;
   /** Events the rollups counted when asked after the load, and how long the answer took. */
   readonly rolledUp: { readonly events: number; readonly ms: number };
+  /** Cores busy during the load (1 = one core all the time): the server's threads, the load generator. */
+  readonly cpu: { readonly server: number; readonly load: number };
+}
+
+/** CPU seconds a process has used, all its threads (Linux /proc; NaN elsewhere). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of the line, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function load(
@@ -266,12 +279,19 @@ async function runServer(
       child.send(setup);
     });
     const warmUp = await load(url, bodies, batch, senders, 1); // not counted
+    const serverCpu = cpuSeconds(child.pid);
+    const loadCpu = process.cpuUsage();
     const result = await load(url, bodies, batch, senders, seconds);
+    const used = process.cpuUsage(loadCpu);
+    const cpu = {
+      server: (cpuSeconds(child.pid) - serverCpu) / result.seconds,
+      load: (used.user + used.system) / 1e6 / result.seconds,
+    };
     const rolledUp = await new Promise<{ events: number; ms: number }>((resolve) => {
       child.once('message', (message) => resolve(message as { events: number; ms: number }));
       child.send('rollups');
     });
-    return { ...result, acknowledged: warmUp.events + result.events, rolledUp };
+    return { ...result, acknowledged: warmUp.events + result.events, rolledUp, cpu };
   } finally {
     if (child.connected) child.disconnect();
     await new Promise((resolve) => child.once('exit', resolve));
@@ -349,6 +369,11 @@ async function main(): Promise<void> {
     console.log(
       `  qrpin server: ${Math.round(rate)} events/s acknowledged (${serverResult.events} in ${serverResult.seconds.toFixed(1)} s); ` +
         `ack latency p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms`,
+    );
+    const { server: serverCores, load: loadCores } = serverResult.cpu;
+    console.log(
+      `  CPU during the load: server ${(100 * serverCores).toFixed(0)} % of a core (all its threads), ` +
+        `load generator ${(100 * loadCores).toFixed(0)} %`,
     );
     console.log(
       `  bare SQL loop (same rows, no HTTP, no validation, no rollups): ${Math.round(bare)} events/s`,
