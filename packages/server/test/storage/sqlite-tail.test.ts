@@ -16,6 +16,7 @@ import { startRoller, type Roller } from '../../src/storage/sqlite/roller.ts';
 import { createEventWriter, type EventWriter } from '../../src/storage/sqlite/event-writer.ts';
 import { statementCache, type StatementCache } from '../../src/storage/sqlite/statement-cache.ts';
 import { EVENT_COLUMNS, eventRow } from '../../src/storage/telemetry/records.ts';
+import { checkEvents } from '../../src/lib/store-input.ts';
 import { ROLLUP_SPANS } from '../../src/storage/telemetry-store.ts';
 import { ROLLUP_SLICES } from '../../src/storage/telemetry/aggregate.ts';
 
@@ -128,7 +129,8 @@ function recomputed(file: string, copy: string): unknown[] {
 interface Harness {
   readonly db: DatabaseSync;
   readonly roller: Roller;
-  readonly writer: EventWriter;
+  /** The writer, submitting each batch with its events' seconds as the store does (`checkEvents`). */
+  readonly writer: { submit(events: readonly TelemetryEvent[]): Promise<number> };
   /** Events the roller has read back from the table so far. */
   readBack(): number;
   close(): void;
@@ -172,18 +174,18 @@ describe('the SQLite roller’s tail', () => {
       } as unknown as StatementSync;
     };
     const roller = startRoller({ db, statement, chunkEvents: options.chunkEvents, intervalMs: 3_600_000 });
-    const writer = createEventWriter({
+    const writer: EventWriter = createEventWriter({
       db,
       statement,
       now: () => new Date(BASE),
       projectExists: (project) => project === 'tail',
       maxGroupEvents: 20_000,
-      onStored: (events, firstId, lastId) => roller.stored(events, firstId, lastId),
+      onStored: (events, seconds, firstId, lastId) => roller.stored(events, seconds, firstId, lastId),
     });
     return {
       db,
       roller,
-      writer,
+      writer: { submit: (events) => writer.submit(events, checkEvents(events)) },
       readBack: () => readBack,
       close() {
         writer.drain();
@@ -270,6 +272,41 @@ describe('the SQLite roller’s tail', () => {
       // One step per turn of the event loop: wait for them (the runner's timeout bounds this).
       while (!(cursors().length === FOLD_TARGETS && cursors().every((c) => c === 50))) {
         await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.equal(h.readBack(), 0);
+      assert.deepEqual(snapshot(h.db), recomputed(file, join(directory, 'copy.db')));
+    } finally {
+      h.close();
+    }
+  });
+
+  it('spreads the background fold of a due tail over time, a step at a time', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const h = open({ chunkEvents: 40 });
+    const cursors = (): number[] =>
+      (h.db.prepare('SELECT last_event_id FROM rollup_progress').all() as { last_event_id: number }[]).map(
+        (r) => Number(r.last_event_id),
+      );
+    const turns = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    try {
+      h.roller.catchUp();
+      await h.writer.submit(scansByMinute(0, 1));
+      h.roller.catchUp(); // the first tail is folded: from here on nothing is read back
+      assert.deepEqual(cursors(), Array(FOLD_TARGETS).fill(1));
+      // 50 rows (each event its own minute): a chunk's worth of 40, not two.
+      const batch = scansByMinute(10, 50);
+      await h.writer.submit(batch);
+      h.roller.pace(batch.length);
+      // The background roll planned the fold; its steps wait for their timers, not for the next
+      // turns of the event loop.
+      await turns(20);
+      assert.equal(cursors().filter((c) => c === 51).length, 0);
+      for (let step = 1; step <= FOLD_TARGETS; step++) {
+        t.mock.timers.tick(15);
+        await turns(2);
+        assert.equal(cursors().filter((c) => c === 51).length, step);
       }
       assert.equal(h.readBack(), 0);
       assert.deepEqual(snapshot(h.db), recomputed(file, join(directory, 'copy.db')));

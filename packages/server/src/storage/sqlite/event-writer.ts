@@ -30,27 +30,30 @@ export interface EventWriterOptions {
   readonly maxGroupEvents: number;
   readonly onGroupCommit?: ((info: GroupCommitInfo) => void) | undefined;
   /**
-   * Called after each commit for every batch it stored, in id order: the batch's events took the
-   * ids `firstId`…`lastId` (consecutive), or `firstId` is `NaN` when they did not (never seen; the
-   * roller then reads them back).
+   * Called after each commit for every batch it stored, in id order, with the unix seconds of its
+   * events as submitted: the batch's events took the ids `firstId`…`lastId` (consecutive), or
+   * `firstId` is `NaN` when they did not (never seen; the roller then reads them back).
    */
   readonly onStored?:
-    ((events: readonly TelemetryEvent[], firstId: number, lastId: number) => void) | undefined;
+    | ((events: readonly TelemetryEvent[], seconds: Float64Array, firstId: number, lastId: number) => void)
+    | undefined;
 }
 
 /** Queues batches for group commit. */
 export interface EventWriter {
   /**
    * Resolves with the number of events once the batch is committed; rejects if it was not. The
-   * events are checked already (`checkEvents`): the roller relies on their times and types.
+   * events are checked already, and `seconds` holds the unix second of each one's time (what
+   * `checkEvents` returns): the roller relies on both.
    */
-  submit(events: readonly TelemetryEvent[]): Promise<number>;
+  submit(events: readonly TelemetryEvent[], seconds: Float64Array): Promise<number>;
   /** Commits everything queued, now (before the database is closed). */
   drain(): void;
 }
 
 interface Pending {
   readonly events: readonly TelemetryEvent[];
+  readonly seconds: Float64Array;
   readonly resolve: (stored: number) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -189,7 +192,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     }
     for (const [batch, err] of refused) batch.reject(refusal(batch, err));
     try {
-      for (const [batch, ids] of stored) onStored?.(batch.events, ids.first, ids.last);
+      for (const [batch, ids] of stored) onStored?.(batch.events, batch.seconds, ids.first, ids.last);
     } catch {
       // Nor the roller's: it reads back from the database what it was not handed.
     }
@@ -201,10 +204,10 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   }
 
   return {
-    submit(events) {
+    submit(events, seconds) {
       if (events.length === 0) return Promise.resolve(0);
       return new Promise<number>((resolve, reject) => {
-        queue.push({ events, resolve, reject });
+        queue.push({ events, seconds, resolve, reject });
         schedule();
       });
     },

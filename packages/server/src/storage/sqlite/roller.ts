@@ -48,8 +48,9 @@ export interface RollerOptions {
   readonly db: DatabaseSync;
   readonly statement: StatementCache;
   /**
-   * Events read back per transaction at most, and rows the tail's aggregate holds before it is
-   * folded: bounds how long one fold blocks the event loop.
+   * Events read back per transaction at most, and rows the tail's aggregate holds before its fold
+   * is started (at twice as many, it is folded without spacing the steps): bounds how long one fold
+   * step blocks the event loop.
    */
   readonly chunkEvents?: number | undefined;
   /** How many events the rollups may lag behind before ingestion waits for them (default 4 chunks). */
@@ -62,14 +63,16 @@ export interface Roller {
   /** Folds every committed event not yet counted into the rollups, now. */
   catchUp(): void;
   /**
-   * The writer's hand-over: `events` were committed with the ids `firstId`…`lastId` (`NaN` when
-   * not consecutive). Counted in the tail if they follow on; otherwise read back later.
+   * The writer's hand-over: `events`, checked, with the unix second of each in `seconds`, were
+   * committed with the ids `firstId`…`lastId` (`NaN` when not consecutive). Counted in the tail if
+   * they follow on; otherwise read back later.
    */
-  stored(events: readonly TelemetryEvent[], firstId: number, lastId: number): void;
+  stored(events: readonly TelemetryEvent[], seconds: Float64Array, firstId: number, lastId: number): void;
   /**
    * Called after each group commit of `committed` events: when the rollups lag more than
-   * `maxLagEvents` behind (or the tail holds a chunk's worth of rows), folds at least as much as
-   * was committed, so ingestion cannot outrun the rollups (back-pressure).
+   * `maxLagEvents` behind (or the tail holds two chunks' worth of rows), folds at least as much as
+   * was committed, a step per turn of the event loop, so ingestion cannot outrun the rollups
+   * (back-pressure); once the tail holds a chunk's worth, starts the background roll for it.
    */
   pace(committed: number): void;
   /** The id of the newest event every target counts. */
@@ -90,6 +93,14 @@ interface Upsert {
  * binds many rows a call (the event writer does the same).
  */
 const UPSERT_CHUNK = 32;
+
+/**
+ * Milliseconds between two steps of the background roll (at most; less if its interval is short):
+ * a fold spread over its interval, a step or two in each batch's way, instead of all of its steps
+ * back to back (two dozen short transactions, one per turn of the event loop, still held up every
+ * batch that came meanwhile).
+ */
+const STEP_SPACING_MS = 15;
 
 function upsert(into: string, columns: readonly string[], onConflict: string): Upsert {
   const row = `(${Array<string>(columns.length).fill('?').join(', ')})`;
@@ -279,7 +290,7 @@ export function startRoller(options: RollerOptions): Roller {
   function aggregateOf(events: readonly TelemetryEvent[]): Aggregate {
     const aggregator = new RollupAggregator();
     addCountable(aggregator, events);
-    return aggregator.result();
+    return aggregator.result({ sorted: false });
   }
 
   /**
@@ -383,21 +394,30 @@ export function startRoller(options: RollerOptions): Roller {
   function planTail(folding: Tail): (() => void)[] {
     tail = newTail(folding.to);
     caughtUpTo = folding.to; // once its steps ran (one that fails or skips drops the tail)
-    const aggregate = folding.aggregator.result();
+    const aggregate = folding.aggregator.result({ sorted: false });
     // A target whose cursor moved meanwhile (another handle) is left to read-back.
     return targets.map((target) => () => fold(target, folding.from, folding.to, aggregate));
   }
 
-  function stored(events: readonly TelemetryEvent[], firstId: number, lastId: number): void {
+  function stored(
+    events: readonly TelemetryEvent[],
+    seconds: Float64Array,
+    firstId: number,
+    lastId: number,
+  ): void {
     // Ids that do not follow on (another handle's rows between): the tail so far is read back.
     if (tail !== undefined && firstId !== tail.to + 1) tail = undefined;
-    if (!Number.isSafeInteger(firstId) || lastId - firstId + 1 !== events.length) {
+    if (
+      !Number.isSafeInteger(firstId) ||
+      lastId - firstId + 1 !== events.length ||
+      seconds.length !== events.length
+    ) {
       tail = undefined;
       return;
     }
     tail ??= newTail(firstId - 1);
     try {
-      addCountable(tail.aggregator, events);
+      tail.aggregator.add(events, seconds);
     } catch {
       tail = undefined;
       return;
@@ -408,6 +428,7 @@ export function startRoller(options: RollerOptions): Roller {
   }
 
   const maxLag = options.maxLagEvents ?? 4 * chunk;
+  const intervalMs = options.intervalMs ?? 500;
 
   // The steps being run, shared by the background roll and by pace(); a step planned from cursors
   // that moved meanwhile (catchUp, another handle) rechecks them and skips.
@@ -441,7 +462,7 @@ export function startRoller(options: RollerOptions): Roller {
    * theirs; folds the tail at most once (if `foldTail`), whichever roll runs the steps (the
    * background roll and pace() share them).
    */
-  function roll(foldTail: boolean, budget: number, done: () => void = () => undefined): void {
+  function roll(foldTail: boolean, budget: number, done: () => void = () => undefined, spacingMs = 0): void {
     let mayFoldTail = foldTail;
     let left = budget;
     const next = (): void => {
@@ -457,8 +478,9 @@ export function startRoller(options: RollerOptions): Roller {
         // Another handle held the write lock past the busy timeout: the next roll plans again.
         reset();
       }
-      if (again) setImmediate(next);
-      else done();
+      if (!again) done();
+      else if (spacingMs > 0) setTimeout(next, spacingMs).unref();
+      else setImmediate(next);
     };
     next();
   }
@@ -470,10 +492,14 @@ export function startRoller(options: RollerOptions): Roller {
   }
 
   function pace(committed: number): void {
-    const full = tail !== undefined && tail.aggregator.rows >= chunk;
-    if (pending.length === 0 && !full) {
-      // Caught up with the tail's start: nothing to read back, no need to ask the cursors.
-      if (tail !== undefined && caughtUpTo === tail.from) return;
+    const rows = tail?.aggregator.rows ?? 0;
+    if (tail !== undefined && caughtUpTo === tail.from && rows < 2 * chunk) {
+      // Nothing to read back, and the tail not far past a chunk's worth of rows: the background
+      // roll folds it, a step at a time spread over its interval (started now if the tail is due).
+      if (rows >= chunk) rollInBackground();
+      return;
+    }
+    if (pending.length === 0 && rows < chunk) {
       const lagging =
         (tail?.from ?? Number((statement('SELECT MAX(id) AS id FROM events').get() as { id: unknown }).id)) -
           progress() >
@@ -483,8 +509,8 @@ export function startRoller(options: RollerOptions): Roller {
     // At least as many steps as the commit's events take to fold (a chunk is one plan and one step
     // per target), so a lagging roller gains on ingestion, a commit at a time; one step per turn of
     // the event loop, so that requests and commits keep theirs in between. The tail is folded here
-    // once it holds a chunk's worth of rows, else by the background roll, every interval.
-    roll(full, Math.ceil(((targets.length + 1) * committed) / chunk) + targets.length + 1);
+    // once it holds two chunks' worth of rows (the background roll did not keep up).
+    roll(rows >= chunk, Math.ceil(((targets.length + 1) * committed) / chunk) + targets.length + 1);
   }
 
   function catchUp(): void {
@@ -514,11 +540,16 @@ export function startRoller(options: RollerOptions): Roller {
   function rollInBackground(): void {
     if (running || stopped || !db.isOpen) return;
     running = true;
-    roll(true, Number.POSITIVE_INFINITY, () => {
-      running = false;
-    });
+    roll(
+      true,
+      Number.POSITIVE_INFINITY,
+      () => {
+        running = false;
+      },
+      Math.min(STEP_SPACING_MS, Math.floor(intervalMs / (targets.length + 2))),
+    );
   }
-  const timer = setInterval(rollInBackground, options.intervalMs ?? 500);
+  const timer = setInterval(rollInBackground, intervalMs);
   timer.unref();
 
   return {

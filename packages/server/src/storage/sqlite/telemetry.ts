@@ -69,7 +69,7 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
     now,
     projectExists,
     maxGroupEvents: options.maxGroupEvents,
-    onStored: (events, firstId, lastId) => roller.stored(events, firstId, lastId),
+    onStored: (events, seconds, firstId, lastId) => roller.stored(events, seconds, firstId, lastId),
     onGroupCommit(info) {
       // After the acknowledgements went out: hold ingestion back if the rollups lag too far.
       setImmediate(() => {
@@ -139,8 +139,7 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
     },
 
     async insertEvents(events) {
-      checkEvents(events);
-      return writer.submit(events);
+      return writer.submit(events, checkEvents(events));
     },
 
     async countEvents(project) {

@@ -230,8 +230,12 @@ export class RollupAggregator {
     }
   }
 
-  /** The deltas of every span, sorted by key so concurrent writers lock rows in one order. */
-  result(): Aggregate {
+  /**
+   * The deltas of every span, sorted by key so that concurrent writers lock rows in one order
+   * (PostgreSQL); `sorted: false` leaves them in no particular order (SQLite's one writer at a time
+   * needs none).
+   */
+  result({ sorted = true }: { sorted?: boolean } = {}): Aggregate {
     const rollups: RollupDelta[] = [...this.#minutes.values()];
     const cohorts: CohortDelta[] = [...this.#cohorts.values()];
     for (const span of ROLLUP_SPANS) {
@@ -273,14 +277,17 @@ export class RollupAggregator {
       }
       cohorts.push(...widerCohorts.values());
     }
-    rollups.sort(compareRollups);
-    cohorts.sort(compareCohorts);
-    const hosts = [...this.#hosts.values()].sort(
-      (a, b) =>
-        compareText(a.project, b.project) ||
-        compareText(a.destination, b.destination) ||
-        compareText(a.host, b.host),
-    );
+    const hosts = [...this.#hosts.values()];
+    if (sorted) {
+      rollups.sort(compareRollups);
+      cohorts.sort(compareCohorts);
+      hosts.sort(
+        (a, b) =>
+          compareText(a.project, b.project) ||
+          compareText(a.destination, b.destination) ||
+          compareText(a.host, b.host),
+      );
+    }
     return { rollups, cohorts, hosts };
   }
 }
