@@ -10,23 +10,35 @@ function labels(pairs: Record<string, string>): string {
   return `{${parts.join(',')}}`;
 }
 
+/** One series of a counter: its labels and its value. */
+interface Series {
+  readonly labels: Record<string, string>;
+  value: number;
+}
+
 class LabelledCounter {
-  readonly #values = new Map<string, { labels: Record<string, string>; value: number }>();
+  readonly #values = new Map<string, Series>();
 
   /**
    * Adds `by` to the series named `key`; its labels are built (by `pairs`) only the first time,
    * since this runs on every request of the hottest route.
    */
   add(key: string, pairs: () => Record<string, string>, by = 1): void {
-    const entry = this.#values.get(key);
-    if (entry === undefined) this.#values.set(key, { labels: pairs(), value: by });
-    else entry.value += by;
+    this.series(key, pairs).value += by;
+  }
+
+  /** The series named `key`, created at 0 with the labels `pairs` builds if new. */
+  series(key: string, pairs: () => Record<string, string>): Series {
+    let entry = this.#values.get(key);
+    if (entry === undefined) {
+      entry = { labels: pairs(), value: 0 };
+      this.#values.set(key, entry);
+    }
+    return entry;
   }
 
   set(key: string, pairs: () => Record<string, string>, value: number): void {
-    const entry = this.#values.get(key);
-    if (entry === undefined) this.#values.set(key, { labels: pairs(), value });
-    else entry.value = value;
+    this.series(key, pairs).value = value;
   }
 
   lines(name: string): string[] {
@@ -50,6 +62,11 @@ export class ServerMetrics {
   readonly #requests = new LabelledCounter();
   readonly #journeyEvents = new LabelledCounter();
   readonly #destinations = new Map<string, Set<string>>();
+  /**
+   * The journey-event series of each project, destination (as sent, labelled ones only: bounded
+   * like the labels) and type, found without building a key: this runs for every ingested event.
+   */
+  readonly #journeySeries = new Map<string, Map<string, Map<string, Series>>>();
   readonly #alerts = new LabelledCounter();
   readonly #deliveries = new LabelledCounter();
   readonly #purged = new LabelledCounter();
@@ -77,12 +94,31 @@ export class ServerMetrics {
   /** Counts acknowledged journey events by project, destination and type. */
   ingested(events: readonly { project: string; destination?: string | undefined; type: string }[]): void {
     for (const e of events) {
-      const destination = this.#destinationLabel(e.project, e.destination ?? '');
-      this.#journeyEvents.add(`${e.project}\u0000${destination}\u0000${e.type}`, () => ({
+      const sent = e.destination ?? '';
+      const cached = this.#journeySeries.get(e.project)?.get(sent)?.get(e.type);
+      if (cached !== undefined) {
+        cached.value++;
+        continue;
+      }
+      const destination = this.#destinationLabel(e.project, sent);
+      const series = this.#journeyEvents.series(`${e.project}\u0000${destination}\u0000${e.type}`, () => ({
         project: e.project,
         destination,
         type: e.type,
       }));
+      series.value++;
+      if (destination !== sent) continue; // counted under `_other`: not cached, so the cache stays bounded
+      let byDestination = this.#journeySeries.get(e.project);
+      if (byDestination === undefined) {
+        byDestination = new Map();
+        this.#journeySeries.set(e.project, byDestination);
+      }
+      let byType = byDestination.get(sent);
+      if (byType === undefined) {
+        byType = new Map();
+        byDestination.set(sent, byType);
+      }
+      byType.set(e.type, series);
     }
   }
 

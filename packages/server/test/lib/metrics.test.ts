@@ -40,14 +40,22 @@ describe('ServerMetrics', () => {
     ]);
     for (let i = 0; i < 1005; i++)
       metrics.ingested([{ project: 'flood', destination: `d${i}`, type: 'scan' }]);
+    // Again: a labelled destination and one past the cap, each counted in its series.
+    metrics.ingested([
+      { project: 'flood', destination: 'd3', type: 'scan' },
+      { project: 'flood', destination: 'd1003', type: 'scan' },
+      { project: 'flood', destination: 'd3', type: 'hop' },
+    ]);
     const text = metrics.render();
     assert.match(
       text,
       /^qrpin_journey_events_total\{project="spring",destination="poster",type="scan"\} 2$/m,
     );
     assert.match(text, /^qrpin_journey_events_total\{project="spring",destination="",type="abandon"\} 1$/m);
-    assert.match(text, /^qrpin_journey_events_total\{project="flood",destination="_other",type="scan"\} 5$/m);
-    assert.equal(text.match(/project="flood"/g)?.length, 1001);
+    assert.match(text, /^qrpin_journey_events_total\{project="flood",destination="_other",type="scan"\} 6$/m);
+    assert.match(text, /^qrpin_journey_events_total\{project="flood",destination="d3",type="scan"\} 2$/m);
+    assert.match(text, /^qrpin_journey_events_total\{project="flood",destination="d3",type="hop"\} 1$/m);
+    assert.equal(text.match(/project="flood"/g)?.length, 1002);
   });
 
   it('writes the per-destination ratios it is given, leaving out the ones without a denominator', () => {
