@@ -22,6 +22,19 @@ import { ROLLUP_SLICES } from '../../src/storage/telemetry/aggregate.ts';
 
 /** Fold cursors: each span's main rollups (one per slice) and cohort rollups, and the hosts. */
 const FOLD_TARGETS = ROLLUP_SPANS.length * (ROLLUP_SLICES + 1) + 1;
+/** The minute rollups' cursors (a slice each) and the minute cohorts' and the hosts'. */
+const FAST_TARGETS = ROLLUP_SLICES + 2;
+const isFast = (target: string): boolean =>
+  target.startsWith('rollups/60#') || target === 'cohorts/60' || target === 'hosts';
+
+/** Every fold cursor, by target. */
+function cursorsOf(db: DatabaseSync): Map<string, number> {
+  const rows = db.prepare('SELECT target, last_event_id FROM rollup_progress ORDER BY target').all() as {
+    target: string;
+    last_event_id: number;
+  }[];
+  return new Map(rows.map((r) => [r.target, Number(r.last_event_id)]));
+}
 
 const BASE = Date.UTC(2026, 10, 30, 23, 58, 30);
 const TYPES = [
@@ -154,7 +167,9 @@ describe('the SQLite roller’s tail', () => {
   afterEach(() => rmSync(directory, { recursive: true, force: true }));
 
   /** A writer and a roller on their own connection, wired as the store wires them. */
-  function open(options: { chunkEvents?: number; failing?: (sql: string) => boolean } = {}): Harness {
+  function open(
+    options: { chunkEvents?: number; intervalMs?: number; failing?: (sql: string) => boolean } = {},
+  ): Harness {
     const db = new DatabaseSync(file);
     db.exec(
       'PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON',
@@ -173,7 +188,12 @@ describe('the SQLite roller’s tail', () => {
         },
       } as unknown as StatementSync;
     };
-    const roller = startRoller({ db, statement, chunkEvents: options.chunkEvents, intervalMs: 3_600_000 });
+    const roller = startRoller({
+      db,
+      statement,
+      chunkEvents: options.chunkEvents,
+      intervalMs: options.intervalMs ?? 3_600_000,
+    });
     const writer: EventWriter = createEventWriter({
       db,
       statement,
@@ -256,23 +276,70 @@ describe('the SQLite roller’s tail', () => {
     );
   });
 
-  it('folds the tail once it holds a chunk’s worth of rows, without a query asking', async () => {
+  it('folds the minutes’ tail once it holds a chunk’s worth of rows, without a query asking', async () => {
     const h = open({ chunkEvents: 40 });
     try {
       h.roller.catchUp();
       // Each event its own rollup row (its own minute): 50 rows, past the chunk of 40.
       const batch = scansByMinute(0, 50);
       await h.writer.submit(batch);
-      const cursors = (): number[] =>
-        (h.db.prepare('SELECT last_event_id FROM rollup_progress').all() as { last_event_id: number }[]).map(
-          (r) => Number(r.last_event_id),
-        );
-      assert.deepEqual(cursors(), []);
+      assert.deepEqual(cursorsOf(h.db), new Map());
       h.roller.pace(batch.length);
       // One step per turn of the event loop: wait for them (the runner's timeout bounds this).
-      while (!(cursors().length === FOLD_TARGETS && cursors().every((c) => c === 50))) {
+      const fast = (): number[] => [...cursorsOf(h.db)].filter(([t]) => isFast(t)).map(([, c]) => c);
+      while (!(fast().length === FAST_TARGETS && fast().every((c) => c === 50))) {
         await new Promise((resolve) => setImmediate(resolve));
       }
+      // The hours and days wait in the slow tail: no fold of theirs yet.
+      assert.deepEqual(
+        [...cursorsOf(h.db).keys()].filter((t) => !isFast(t)),
+        [],
+      );
+      h.roller.catchUp(); // a query: every span counts every event
+      assert.deepEqual([...cursorsOf(h.db).values()], Array(FOLD_TARGETS).fill(50));
+      assert.equal(h.readBack(), 0);
+      assert.deepEqual(snapshot(h.db), recomputed(file, join(directory, 'copy.db')));
+    } finally {
+      h.close();
+    }
+  });
+
+  it('folds the hours’ and days’ tail every ten intervals, or once it holds four chunks’ worth of rows', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'] });
+    const h = open({ chunkEvents: 40, intervalMs: 1000 });
+    const slowAt = (): number[] => [...cursorsOf(h.db)].filter(([name]) => !isFast(name)).map(([, c]) => c);
+    const slowTargets = FOLD_TARGETS - FAST_TARGETS;
+    /** Lets `ms` of mocked time pass, 5 ms at a time, with turns of the event loop between. */
+    const settle = async (ms: number): Promise<void> => {
+      for (let i = 0; i < ms / 5; i++) {
+        t.mock.timers.tick(5);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    try {
+      h.roller.catchUp();
+      await h.writer.submit(scansByMinute(0, 1));
+      h.roller.catchUp();
+      assert.deepEqual(slowAt(), Array(slowTargets).fill(1));
+      // An event a second: the minutes are folded every interval, the hours and days on the tenth
+      // (counted from their last fold, the catch-up above).
+      for (let second = 1; second <= 9; second++) {
+        await h.writer.submit(scansByMinute(second, 1));
+        await settle(1000);
+        assert.deepEqual(slowAt(), Array(slowTargets).fill(1), `after ${second} s`);
+      }
+      await h.writer.submit(scansByMinute(10, 1));
+      await settle(1500); // the roll of the tenth second, its steps 15 ms apart
+      assert.deepEqual(slowAt(), Array(slowTargets).fill(11));
+      // 170 events in as many hours: 170 rows in the slow tail (it holds minutes, folded into hours
+      // and days), past four chunks of 40: gathered by one roll, folded by the next.
+      const hours = Array.from(
+        { length: 170 },
+        (_, i) => scansByMinute(60 * (100 + i), 1)[0] as TelemetryEvent,
+      );
+      await h.writer.submit(hours);
+      await settle(2000);
+      assert.deepEqual(slowAt(), Array(slowTargets).fill(181));
       assert.equal(h.readBack(), 0);
       assert.deepEqual(snapshot(h.db), recomputed(file, join(directory, 'copy.db')));
     } finally {
@@ -303,11 +370,16 @@ describe('the SQLite roller’s tail', () => {
       // turns of the event loop.
       await turns(20);
       assert.equal(cursors().filter((c) => c === 51).length, 0);
-      for (let step = 1; step <= FOLD_TARGETS; step++) {
+      // The first step hands the minutes on to the slow tail; then a fold per step.
+      t.mock.timers.tick(15);
+      await turns(2);
+      assert.equal(cursors().filter((c) => c === 51).length, 0);
+      for (let step = 1; step <= FAST_TARGETS; step++) {
         t.mock.timers.tick(15);
         await turns(2);
         assert.equal(cursors().filter((c) => c === 51).length, step);
       }
+      h.roller.catchUp();
       assert.equal(h.readBack(), 0);
       assert.deepEqual(snapshot(h.db), recomputed(file, join(directory, 'copy.db')));
     } finally {

@@ -13,10 +13,12 @@
 // a chunk at a time and folded (after a start, a crash, or rows another handle wrote). The tail:
 // once caught up, the writer hands over each batch it committed with its ids, and the roller adds
 // it to an aggregate in memory that covers the ids right after the cursors; the aggregate is
-// folded every half second, or sooner once it holds a chunk's worth of rows. One fold then covers
-// every event of those ids, so an upsert counts many events instead of a few. The tail is only an
-// optimisation: anything unexpected — ids that do not follow on, a cursor another handle moved, a
-// failed fold — drops it, and reading back takes over from the durable cursors.
+// folded into the minute rollups every half second, or sooner once it holds a chunk's worth of
+// rows, and gathered into a second, slow tail for the hours and days, folded every few seconds.
+// One fold then covers every event of those ids, so an upsert counts many events instead of a
+// few. The tails are only an optimisation: anything unexpected — ids that do not follow on, a
+// cursor another handle moved, a failed fold — drops them, and reading back takes over from the
+// durable cursors.
 import type { DatabaseSync } from 'node:sqlite';
 import type { TelemetryEvent } from '@qrpin/core';
 import {
@@ -102,6 +104,13 @@ const UPSERT_CHUNK = 32;
  */
 const STEP_SPACING_MS = 15;
 
+/** The spans of the slow targets: their deltas wait in the slow tail, folded less often. */
+const SLOW_SPANS = ROLLUP_SPANS.filter((span) => span !== 60);
+/** The slow tail is folded every this many background intervals (at most)… */
+const SLOW_EVERY_INTERVALS = 10;
+/** …or once it counts this many chunks of events (bounds what a crash leaves to read back). */
+const SLOW_MAX_EVENTS_CHUNKS = 50;
+
 function upsert(into: string, columns: readonly string[], onConflict: string): Upsert {
   const row = `(${Array<string>(columns.length).fill('?').join(', ')})`;
   const head = `INSERT INTO ${into} (${columns.join(', ')}) VALUES `;
@@ -165,8 +174,12 @@ function rollupsOf(aggregate: Aggregate, span: number, slice: number): readonly 
  */
 interface Target {
   readonly name: string;
+  /** The minute rollups and the hosts are `fast`, folded every interval; hours and days `slow`. */
+  readonly group: Group;
   readonly write: (aggregate: Aggregate) => void;
 }
+
+type Group = 'fast' | 'slow';
 
 /**
  * @example
@@ -204,6 +217,7 @@ export function startRoller(options: RollerOptions): Roller {
     for (let slice = 0; slice < ROLLUP_SLICES; slice++) {
       targets.push({
         name: `rollups/${span}#${slice}`,
+        group: span === 60 ? 'fast' : 'slow',
         write(aggregate) {
           const rows = rollupsOf(aggregate, span, slice).map((r) => [
             r.project,
@@ -222,6 +236,7 @@ export function startRoller(options: RollerOptions): Roller {
     }
     targets.push({
       name: `cohorts/${span}`,
+      group: span === 60 ? 'fast' : 'slow',
       write(aggregate) {
         const rows = aggregate.cohorts
           .filter((c) => c.span === span)
@@ -242,6 +257,7 @@ export function startRoller(options: RollerOptions): Roller {
   }
   targets.push({
     name: 'hosts',
+    group: 'fast',
     write(aggregate) {
       writeRows(
         UPSERT_HOST,
@@ -249,6 +265,8 @@ export function startRoller(options: RollerOptions): Roller {
       );
     },
   });
+
+  const fastTargets = targets.filter((t) => t.group === 'fast').length;
 
   function cursorOf(name: string): number {
     const row = statement('SELECT last_event_id FROM rollup_progress WHERE target = ?').get(name) as
@@ -331,74 +349,170 @@ export function startRoller(options: RollerOptions): Roller {
   }
 
   /**
-   * The tail: the events with ids after `from` up to `to`, handed over by the writer and counted in
-   * memory. Every event up to `from` is read back; once every cursor is at `from`, the tail is
-   * folded in one step per target.
+   * The tails: events with ids after `from` up to `to`, counted in memory. The fast tail counts the
+   * batches the writer hands over, for the minute rollups and the hosts; each fold of it hands its
+   * minutes on to the slow tail, which follows on below it (its `to` is the fast tail's `from`)
+   * and is folded into the hours and days less often (every ten intervals, or once it holds four
+   * chunks' worth of rows or fifty chunks of events): an hour or day row then counts many times
+   * as many events an upsert. A group's targets read back every event up to their tail's start
+   * (the slow targets, without a tail of their own, up to the fast tail's start: its events come
+   * to them through the slow tail; what the fast targets read back from the slow tail's end goes
+   * on in it too); once every cursor is at its tail's start, the tails are folded, a step per
+   * target.
    */
   interface Tail {
     readonly from: number;
     to: number;
+    /** Events it counts (the slow tail: ids it covers). */
     events: number;
     readonly aggregator: RollupAggregator;
   }
-  let tail: Tail | undefined;
-  /** A start of the tail every cursor was seen at (or will be at once the planned steps ran). */
+  let fast: Tail | undefined;
+  let slow: Tail | undefined;
+  /** When the slow tail was last folded (or the roller started). */
+  let slowFoldedAt = Date.now();
+  /** A start of the fast tail every cursor was seen at (or will be at once the planned steps ran). */
   let caughtUpTo = Number.NaN;
-  const newTail = (at: number): Tail => ({ from: at, to: at, events: 0, aggregator: new RollupAggregator() });
-  /** Rows the tail holds at most: past them (read-back far behind) it is dropped, to bound memory. */
+  const newTail = (at: number): Tail => ({
+    from: at,
+    to: at,
+    events: 0,
+    aggregator: new RollupAggregator(),
+  });
+  /** Rows a tail holds at most: past them (read-back far behind) it is dropped, to bound memory. */
   const maxTailRows = 8 * chunk;
 
-  interface Plan {
-    /** The steps that fold one chunk read back, one per target behind. */
-    readonly steps: (() => void)[];
-    /** Every cursor is at the tail's start: the tail is next. */
-    readonly caughtUp: boolean;
+  /** Where a target's cursor is read back to: its tail's start (the newest event without one). */
+  function boundOf(target: Target): number {
+    const tail = target.group === 'fast' ? fast : (slow ?? fast);
+    return tail?.from ?? Number.MAX_SAFE_INTEGER;
   }
 
   /**
-   * One chunk read back, after the lowest cursor and up to the tail's start (or the newest event
-   * without a tail): its steps, to run now or one per turn of the event loop.
+   * One chunk read back, after the lowest cursor of the targets behind their tail's start: its
+   * steps (one per target behind), to run now or one per turn of the event loop. None once every
+   * target with a tail is at its start: the tails are next.
    */
-  function planChunk(): Plan {
+  function planChunk(): (() => void)[] {
     const cursors = targets.map((t) => cursorOf(t.name));
-    const from = Math.min(...cursors);
-    if (tail !== undefined && Math.max(...cursors) > tail.from) {
-      tail = undefined; // another handle folded past the tail's start: read its events back instead
+    // Another handle folded past a tail's start: read its events back instead.
+    const past = (group: Group, tail: Tail | undefined): boolean =>
+      tail !== undefined && targets.some((t, i) => t.group === group && (cursors[i] as number) > tail.from);
+    if (past('fast', fast)) fast = undefined;
+    if (past('slow', slow)) slow = undefined;
+    const bounds = targets.map(boundOf);
+    const behind = targets.map((_, i) => i).filter((i) => (cursors[i] as number) < (bounds[i] as number));
+    if (behind.length === 0) {
+      caughtUpTo = fast?.from ?? Number.NaN;
+      return [];
     }
-    if (tail !== undefined && from === tail.from) {
-      caughtUpTo = tail.from;
-      return { steps: [], caughtUp: true };
-    }
-    const bound = tail?.from ?? Number.MAX_SAFE_INTEGER;
-    const { ids, events } = readChunk(from, bound);
-    // With a tail and less than a chunk read, every id up to its start is read (ids are handed out
-    // under the write lock, so none below it can still come): the cursors go to the start itself.
-    const to = tail !== undefined && ids.length < chunk ? tail.from : ids[ids.length - 1];
-    if (to === undefined) return { steps: [], caughtUp: false };
-    const shared = aggregateOf(events);
-    const steps = targets.map((target, i) => () => {
-      const cursor = cursors[i] as number;
-      if (cursor >= to) return;
-      if (cursor === from) {
-        fold(target, from, to, shared);
-        return;
+    const from = Math.min(...behind.map((i) => cursors[i] as number));
+    const upTo = Math.max(...behind.map((i) => bounds[i] as number));
+    const { ids, events } = readChunk(from, upTo);
+    // Less than a chunk read: every id up to `upTo` is read (ids are handed out under the write
+    // lock, so none below a tail's start can still come), so a cursor may go to its tail's start.
+    const whole = ids.length < chunk;
+    const last = ids.at(-1);
+    /** Where target `i`'s cursor goes with this chunk (not past its tail's start). */
+    const endOf = (i: number): number => {
+      const bound = bounds[i] as number;
+      return whole && bound !== Number.MAX_SAFE_INTEGER ? bound : Math.min(bound, last ?? 0);
+    };
+    /** The events read after `start` up to `end`. */
+    const eventsBetween = (start: number, end: number): TelemetryEvent[] =>
+      events.filter((_, k) => (ids[k] as number) > start && (ids[k] as number) <= end);
+    const aggregates = new Map<string, Aggregate>();
+    /** Their aggregate, shared by the targets alike. */
+    const aggregateBetween = (start: number, end: number): Aggregate => {
+      const key = `${start}:${end}`;
+      let aggregate = aggregates.get(key);
+      if (aggregate === undefined) {
+        aggregate = aggregateOf(eventsBetween(start, end));
+        aggregates.set(key, aggregate);
       }
-      // Behind the others no more (a crash between two targets' commits): fold only what it lacks.
-      const start = ids.findIndex((id) => id > cursor);
-      fold(target, cursor, to, aggregateOf(start < 0 ? [] : events.slice(start)));
-    });
-    return { steps, caughtUp: false };
+      return aggregate;
+    };
+    const steps: (() => void)[] = [];
+    // The fast targets reading back from where the slow tail ends: what they read goes on in the
+    // slow tail too, so that the slow targets need not read it back again.
+    const fastBehind = behind.filter((i) => targets[i]?.group === 'fast');
+    if (
+      slow !== undefined &&
+      fastBehind.length === fastTargets &&
+      fastBehind.every((i) => cursors[i] === slow?.to)
+    ) {
+      const end = endOf(fastBehind[0] as number);
+      if (end > slow.to) {
+        addCountable(slow.aggregator, eventsBetween(slow.to, end));
+        slow.events += end - slow.to;
+        slow.to = end;
+        if (slow.aggregator.rows > maxTailRows) slow = undefined;
+      }
+    }
+    for (const i of behind) {
+      const cursor = cursors[i] as number;
+      const end = endOf(i);
+      if (end <= cursor) continue;
+      const target = targets[i] as Target;
+      steps.push(() => fold(target, cursor, end, aggregateBetween(cursor, end)));
+    }
+    // Nothing to read back: every target with a tail is at its start (one behind it has a step).
+    if (steps.length === 0) caughtUpTo = fast?.from ?? Number.NaN;
+    return steps;
   }
 
-  /** The steps that fold the tail; a new, empty tail follows on from it. */
-  function planTail(folding: Tail): (() => void)[] {
-    tail = newTail(folding.to);
-    caughtUpTo = folding.to; // once its steps ran (one that fails or skips drops the tail)
-    const aggregate = folding.aggregator.result({ sorted: false });
-    // A target whose cursor moved meanwhile (another handle) is left to read-back.
-    return targets.map((target) => () => fold(target, folding.from, folding.to, aggregate));
+  /**
+   * The steps that fold the fast tail (if `foldFast` and it counts any event) and the slow tail (if
+   * `foldSlow` or due, once the fast one's deltas are added); new, empty tails follow on.
+   */
+  function planTails(foldFast: boolean, foldSlow: boolean): (() => void)[] {
+    const steps: (() => void)[] = [];
+    if (foldFast && fast !== undefined && fast.events > 0) {
+      const folding = fast;
+      fast = newTail(folding.to);
+      caughtUpTo = folding.to; // once its steps ran (one that fails or skips drops the tail)
+      const aggregate = folding.aggregator.result({ sorted: false, spans: [60] });
+      // Its minutes go on in the slow tail, for the hours and days (a step of its own, run before
+      // any plan of the slow fold); one that does not follow on is read back.
+      if (slow?.to !== folding.from) slow = newTail(folding.from);
+      const gathering = slow;
+      gathering.to = folding.to;
+      gathering.events += folding.events;
+      steps.push(() => {
+        gathering.aggregator.merge(folding.aggregator);
+        if (slow === gathering && gathering.aggregator.rows > maxTailRows) slow = undefined;
+      });
+      // A target whose cursor moved meanwhile (another handle) is left to read-back.
+      for (const target of targets) {
+        if (target.group === 'fast') steps.push(() => fold(target, folding.from, folding.to, aggregate));
+      }
+    }
+    if (slow !== undefined && slow.to > slow.from && (foldSlow || slowDue(slow))) {
+      const folding = slow;
+      slow = newTail(folding.to);
+      slowFoldedAt = Date.now();
+      let aggregate: Aggregate | undefined;
+      for (const target of targets) {
+        if (target.group !== 'slow') continue;
+        steps.push(() => {
+          aggregate ??= folding.aggregator.result({ sorted: false, spans: SLOW_SPANS });
+          fold(target, folding.from, folding.to, aggregate);
+        });
+      }
+    }
+    return steps;
   }
 
+  /** Whether the slow tail is folded now: every few intervals, or once it holds a lot. */
+  function slowDue(tail: Tail): boolean {
+    return (
+      Date.now() - slowFoldedAt >= SLOW_EVERY_INTERVALS * intervalMs ||
+      tail.aggregator.rows >= 4 * chunk ||
+      tail.events >= SLOW_MAX_EVENTS_CHUNKS * chunk
+    );
+  }
+
+  /** A batch the writer handed over: counted in the fast tail if its ids follow on. */
   function stored(
     events: readonly TelemetryEvent[],
     seconds: Float64Array,
@@ -406,25 +520,25 @@ export function startRoller(options: RollerOptions): Roller {
     lastId: number,
   ): void {
     // Ids that do not follow on (another handle's rows between): the tail so far is read back.
-    if (tail !== undefined && firstId !== tail.to + 1) tail = undefined;
+    if (fast !== undefined && firstId !== fast.to + 1) fast = undefined;
     if (
       !Number.isSafeInteger(firstId) ||
       lastId - firstId + 1 !== events.length ||
       seconds.length !== events.length
     ) {
-      tail = undefined;
+      fast = undefined;
       return;
     }
-    tail ??= newTail(firstId - 1);
+    fast ??= newTail(firstId - 1);
     try {
-      tail.aggregator.add(events, seconds);
+      fast.aggregator.add(events, seconds);
     } catch {
-      tail = undefined;
+      fast = undefined;
       return;
     }
-    tail.to = lastId;
-    tail.events += events.length;
-    if (tail.aggregator.rows > maxTailRows) tail = undefined;
+    fast.to = lastId;
+    fast.events += events.length;
+    if (fast.aggregator.rows > maxTailRows) fast = undefined;
   }
 
   const maxLag = options.maxLagEvents ?? 4 * chunk;
@@ -445,16 +559,16 @@ export function startRoller(options: RollerOptions): Roller {
       (pending.shift() as () => void)();
       return pending.length > 0 || readOn ? 'more' : 'done';
     }
-    const plan = planChunk();
-    if (plan.caughtUp) {
-      if (!foldTail || tail === undefined || tail.events === 0) return 'done';
-      pending = planTail(tail);
-      readOn = false;
-      return 'tail';
+    const steps = planChunk();
+    if (steps.length > 0) {
+      pending = steps;
+      readOn = true;
+      return 'more';
     }
-    pending = plan.steps;
-    readOn = true;
-    return pending.length > 0 ? 'more' : 'done';
+    if (!foldTail) return 'done';
+    pending = planTails(true, false);
+    readOn = false;
+    return pending.length > 0 ? 'tail' : 'done';
   }
 
   /**
@@ -488,24 +602,32 @@ export function startRoller(options: RollerOptions): Roller {
   /** Forgets the planned steps after a failure: the next roll plans again from the cursors. */
   function reset(): void {
     pending = [];
-    tail = undefined;
+    fast = undefined;
+    slow = undefined;
+  }
+
+  /** Whether some target is more than `maxLag` events behind what it must read back. */
+  function lagging(): boolean {
+    let newest: number | undefined;
+    return targets.some((target) => {
+      let bound = boundOf(target);
+      if (bound === Number.MAX_SAFE_INTEGER) {
+        newest ??= Number((statement('SELECT MAX(id) AS id FROM events').get() as { id: unknown }).id);
+        bound = newest;
+      }
+      return bound - cursorOf(target.name) > maxLag;
+    });
   }
 
   function pace(committed: number): void {
-    const rows = tail?.aggregator.rows ?? 0;
-    if (tail !== undefined && caughtUpTo === tail.from && rows < 2 * chunk) {
+    const rows = fast?.aggregator.rows ?? 0;
+    if (fast !== undefined && caughtUpTo === fast.from && rows < 2 * chunk) {
       // Nothing to read back, and the tail not far past a chunk's worth of rows: the background
       // roll folds it, a step at a time spread over its interval (started now if the tail is due).
       if (rows >= chunk) rollInBackground();
       return;
     }
-    if (pending.length === 0 && rows < chunk) {
-      const lagging =
-        (tail?.from ?? Number((statement('SELECT MAX(id) AS id FROM events').get() as { id: unknown }).id)) -
-          progress() >
-        maxLag;
-      if (!lagging) return;
-    }
+    if (pending.length === 0 && rows < chunk && !lagging()) return;
     // At least as many steps as the commit's events take to fold (a chunk is one plan and one step
     // per target), so a lagging roller gains on ingestion, a commit at a time; one step per turn of
     // the event loop, so that requests and commits keep theirs in between. The tail is folded here
@@ -517,16 +639,16 @@ export function startRoller(options: RollerOptions): Roller {
     try {
       while (pending.length > 0) (pending.shift() as () => void)();
       for (;;) {
-        const plan = planChunk();
-        if (plan.caughtUp) {
-          if (tail !== undefined && tail.events > 0) for (const step of planTail(tail)) step();
-          // Rows after the tail that it was not handed (another handle's): read back as well.
-          if (statement('SELECT 1 FROM events WHERE id > ? LIMIT 1').get(progress()) === undefined) return;
-          tail = undefined;
+        const steps = planChunk();
+        if (steps.length > 0) {
+          for (const step of steps) step();
           continue;
         }
-        if (plan.steps.length === 0) return;
-        for (const step of plan.steps) step();
+        for (const step of planTails(true, true)) step();
+        // Rows after the tails that they were not handed (another handle's): read back as well.
+        if (statement('SELECT 1 FROM events WHERE id > ? LIMIT 1').get(progress()) === undefined) return;
+        fast = undefined;
+        slow = undefined;
       }
     } catch (err) {
       reset();

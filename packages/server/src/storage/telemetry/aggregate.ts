@@ -98,6 +98,14 @@ export interface HostSeen {
   lastSeen: number;
 }
 
+/** Which deltas {@link RollupAggregator.result} returns, and in what order. */
+export interface ResultOptions {
+  /** Sorted by key (the default), or in no particular order. */
+  readonly sorted?: boolean;
+  /** The spans whose rollup and cohort deltas it holds (the default: every span). */
+  readonly spans?: readonly RollupSpan[];
+}
+
 /** The deltas of a set of batches, each list sorted by its key (the same order in every process). */
 export interface Aggregate {
   readonly rollups: RollupDelta[];
@@ -231,14 +239,42 @@ export class RollupAggregator {
   }
 
   /**
-   * The deltas of every span, sorted by key so that concurrent writers lock rows in one order
-   * (PostgreSQL); `sorted: false` leaves them in no particular order (SQLite's one writer at a time
-   * needs none).
+   * Adds what `other` holds (as if its events had been added here): SQLite's slow tail gathers the
+   * minutes of the fast tail's folds this way, to fold their hours and days later.
    */
-  result({ sorted = true }: { sorted?: boolean } = {}): Aggregate {
-    const rollups: RollupDelta[] = [...this.#minutes.values()];
-    const cohorts: CohortDelta[] = [...this.#cohorts.values()];
-    for (const span of ROLLUP_SPANS) {
+  merge(other: RollupAggregator): void {
+    for (const [key, m] of other.#minutes) {
+      const row = this.#minutes.get(key);
+      if (row === undefined) this.#minutes.set(key, { ...m, counts: [...m.counts] });
+      else for (let k = 0; k < row.counts.length; k++) (row.counts[k] as number) += m.counts[k] as number;
+    }
+    for (const [key, c] of other.#cohorts) {
+      const row = this.#cohorts.get(key);
+      if (row === undefined) {
+        this.#cohorts.set(key, { ...c });
+      } else {
+        row.attempts += c.attempts;
+        row.pinFailuresEnforce += c.pinFailuresEnforce;
+        row.pinFailuresReport += c.pinFailuresReport;
+      }
+    }
+    for (const [key, h] of other.#hosts) {
+      const seen = this.#hosts.get(key);
+      if (seen === undefined) this.#hosts.set(key, { ...h });
+      else if (h.lastSeen > seen.lastSeen) seen.lastSeen = h.lastSeen;
+    }
+  }
+
+  /**
+   * The deltas of `spans` (default: every span), sorted by key so that concurrent writers lock rows
+   * in one order (PostgreSQL); `sorted: false` leaves them in no particular order (SQLite's one
+   * writer at a time needs none).
+   */
+  result({ sorted = true, spans = ROLLUP_SPANS }: ResultOptions = {}): Aggregate {
+    const minutes = spans.includes(60);
+    const rollups: RollupDelta[] = minutes ? [...this.#minutes.values()] : [];
+    const cohorts: CohortDelta[] = minutes ? [...this.#cohorts.values()] : [];
+    for (const span of spans) {
       if (span === 60) continue;
       const wider = new Map<string, RollupDelta>();
       for (const m of this.#minutes.values()) {
