@@ -350,10 +350,7 @@ describe('the SQLite roller’s tail', () => {
   it('spreads the background fold of a due tail over time, a step at a time', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout'] });
     const h = open({ chunkEvents: 40 });
-    const cursors = (): number[] =>
-      (h.db.prepare('SELECT last_event_id FROM rollup_progress').all() as { last_event_id: number }[]).map(
-        (r) => Number(r.last_event_id),
-      );
+    const cursors = (): number[] => [...cursorsOf(h.db).values()];
     const turns = async (n: number): Promise<void> => {
       for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
     };
