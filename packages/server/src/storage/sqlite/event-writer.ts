@@ -2,9 +2,15 @@
 // that arrive while one is pending are written together: they are queued, and on the next turn of
 // the event loop (setImmediate, after the I/O that brought them) one transaction stores them all.
 // Each batch runs in its own savepoint: a batch that fails (an unknown project) is rolled back and
-// refused alone; the others commit. Every caller's promise settles only after COMMIT returned.
+// refused alone; the others commit. Every caller's promise settles only after the commit is on
+// disk: after COMMIT returned with synchronous FULL, or, when the writer knows the WAL file, after
+// a commit with synchronous NORMAL and then fdatasync of the WAL on libuv's pool. The flush is what
+// made the commit block the event loop; off it, the event loop reads the next requests meanwhile.
+// A power cut before the flush returned can undo the group (WAL recovery keeps a prefix of whole
+// commits), but none of its batches was acknowledged.
 // Rollups are not written here: the roller (roller.ts) folds committed events into them, and is
 // handed each stored batch with its ids after the commit so that it need not read them back.
+import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import type { TelemetryEvent } from '@qrpin/core';
 import { unknownProject } from '../../lib/store-input.ts';
@@ -30,6 +36,13 @@ export interface EventWriterOptions {
   readonly maxGroupEvents: number;
   readonly onGroupCommit?: ((info: GroupCommitInfo) => void) | undefined;
   /**
+   * The database's WAL file. Given, a group commits without waiting for its fsync on the event
+   * loop: it commits with `synchronous = NORMAL`, then the WAL is flushed by `fdatasync` on libuv's
+   * pool, and the group's batches are acknowledged once that returns. The next group waits for the
+   * flush (a commit racing a flush makes the flush long), but the event loop does not.
+   */
+  readonly walFile?: string | undefined;
+  /**
    * Called after each commit for every batch it stored, in id order, with the unix seconds of its
    * events as submitted: the batch's events took the ids `firstId`…`lastId` (consecutive), or
    * `firstId` is `NaN` when they did not (never seen; the roller then reads them back).
@@ -47,7 +60,7 @@ export interface EventWriter {
    * `checkEvents` returns): the roller relies on both.
    */
   submit(events: readonly TelemetryEvent[], seconds: Float64Array): Promise<number>;
-  /** Commits everything queued, now (before the database is closed). */
+  /** Commits everything queued, now, and flushes it (before the database is closed). */
   drain(): void;
 }
 
@@ -79,17 +92,32 @@ const INSERT_EVENTS = INSERT_INTO + Array<string>(CHUNK).fill(EVENT_ROW).join(',
  * ```
  */
 export function createEventWriter(options: EventWriterOptions): EventWriter {
-  const { db, statement, now, projectExists, maxGroupEvents, onGroupCommit, onStored } = options;
+  const { db, statement, now, projectExists, maxGroupEvents, onGroupCommit, onStored, walFile } = options;
   let queue: Pending[] = [];
   let scheduled = false;
+  /** The WAL, opened at the first commit to flush it off the event loop; `null` if it cannot be. */
+  let wal: number | null | undefined = walFile === undefined ? null : undefined;
+  /** Whether a flush is in flight: the next group waits for it. */
+  let flushing = false;
+  let drained = false;
+
+  function walFd(): number | null {
+    if (wal !== undefined) return wal;
+    try {
+      wal = openSync(walFile as string, 'r+');
+    } catch {
+      wal = null; // every commit flushes on the event loop (synchronous FULL) instead
+    }
+    return wal;
+  }
 
   function schedule(): void {
-    if (scheduled) return;
+    if (scheduled || flushing) return;
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
       if (queue.length === 0) return;
-      commitGroup(takeGroup());
+      commitGroup(takeGroup(), false);
       // One group per turn: whatever arrived meanwhile, and other I/O, gets its turn first.
       if (queue.length > 0) schedule();
     });
@@ -148,13 +176,37 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     return err;
   }
 
-  function commitGroup(group: Pending[]): void {
+  /** Back to the connection's own setting, FULL (if that fails, so does the next statement). */
+  function restoreFull(): void {
+    try {
+      db.exec('PRAGMA synchronous = FULL');
+    } catch {
+      // The connection is gone.
+    }
+  }
+
+  function closeWal(): void {
+    if (typeof wal !== 'number') return;
+    try {
+      fdatasyncSync(wal);
+      closeSync(wal);
+    } catch {
+      // Nothing was waiting on this flush: every batch was flushed by its own.
+    }
+    wal = null;
+  }
+
+  function commitGroup(group: Pending[], flushHere: boolean): void {
     const stored: [Pending, IdRange][] = [];
     const refused: [Pending, unknown][] = [];
     const savepoints = group.length > 1;
+    const fd = flushHere || drained ? null : walFd();
     try {
+      // The store's connection is synchronous FULL; only this commit leaves its fsync to the pool.
+      if (fd !== null) db.exec('PRAGMA synchronous = NORMAL');
       db.exec('BEGIN IMMEDIATE');
     } catch (err) {
+      if (fd !== null) restoreFull();
       for (const batch of group) batch.reject(err);
       return;
     }
@@ -182,15 +234,30 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       } catch {
         // The connection is gone; the transaction went with it.
       }
+      if (fd !== null) restoreFull();
       for (const batch of group) batch.reject(refusal(batch, err));
       return;
     }
+    if (fd !== null) restoreFull();
     let events = 0;
-    for (const [batch] of stored) {
-      events += batch.events.length;
-      batch.resolve(batch.events.length);
-    }
+    for (const [batch] of stored) events += batch.events.length;
     for (const [batch, err] of refused) batch.reject(refusal(batch, err));
+    if (fd === null) {
+      for (const [batch] of stored) batch.resolve(batch.events.length);
+    } else {
+      // Acknowledged once the WAL holding the commit is on disk. A failed flush leaves the events
+      // committed but maybe not durable: the batches are refused (the client sends them again).
+      flushing = true;
+      fdatasync(fd, (err) => {
+        flushing = false;
+        for (const [batch] of stored) {
+          if (err === null) batch.resolve(batch.events.length);
+          else batch.reject(err);
+        }
+        if (drained) closeWal();
+        else if (queue.length > 0) schedule();
+      });
+    }
     try {
       for (const [batch, ids] of stored) onStored?.(batch.events, batch.seconds, ids.first, ids.last);
     } catch {
@@ -212,7 +279,9 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       });
     },
     drain() {
-      while (queue.length > 0) commitGroup(takeGroup());
+      drained = true;
+      while (queue.length > 0) commitGroup(takeGroup(), true);
+      if (!flushing) closeWal();
     },
   };
 }

@@ -318,7 +318,7 @@ export function startRoller(options: RollerOptions): Roller {
    */
   function fold(target: Target, from: number, to: number, aggregate: Aggregate): void {
     // A fold commits without an fsync of its own (synchronous NORMAL, for this transaction only):
-    // the next event commit's fsync (synchronous FULL) makes it durable. A power cut before then
+    // the next event commit's flush (see event-writer.ts) makes it durable. A power cut before then
     // undoes whole folds, cursor included, and they are folded again from the stored events.
     const { synchronous } = statement('PRAGMA synchronous').get() as { synchronous: number };
     db.exec('PRAGMA synchronous = NORMAL');

@@ -2,8 +2,8 @@
  * The embedded store: SQLite through Node's built-in `node:sqlite` (no native addon), in WAL mode
  * with `synchronous=FULL`, so an acknowledged publish or event batch survives a crash or power loss.
  * Event batches are group-committed: those that arrive while a write is pending share one
- * transaction (and one fsync), each acknowledged only after its COMMIT; the roller folds them into
- * the rollups right after (see roller.ts).
+ * transaction (and one fsync, made off the event loop: see event-writer.ts), each acknowledged only
+ * once its commit is flushed; the roller folds them into the rollups right after (see roller.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -134,6 +134,7 @@ export function openSqliteStore(options: SqliteStoreOptions = {}): PinsetStore {
     projectExists,
     isUniqueViolation,
     maxGroupEvents,
+    walFile: `${file}-wal`,
     onGroupCommit(info) {
       checkpointer?.nudge();
       options.onGroupCommit?.(info);

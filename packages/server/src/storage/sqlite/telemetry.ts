@@ -42,6 +42,8 @@ export interface SqliteTelemetryOptions {
   readonly isUniqueViolation: (err: unknown) => boolean;
   readonly maxGroupEvents: number;
   readonly onGroupCommit?: ((info: GroupCommitInfo) => void) | undefined;
+  /** The WAL file, for the writer to flush event commits off the event loop (see event-writer.ts). */
+  readonly walFile?: string | undefined;
 }
 
 /** The SQLite telemetry methods, and `drain()` to commit queued events before closing. */
@@ -69,6 +71,7 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
     now,
     projectExists,
     maxGroupEvents: options.maxGroupEvents,
+    walFile: options.walFile,
     onStored: (events, seconds, firstId, lastId) => roller.stored(events, seconds, firstId, lastId),
     onGroupCommit(info) {
       // After the acknowledgements went out: hold ingestion back if the rollups lag too far.
