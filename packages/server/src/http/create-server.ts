@@ -19,6 +19,7 @@ import type { PinsetStore } from '../storage/pinset-store.ts';
 import { HttpError, type ErrorBody } from './http-error.ts';
 import { registerAdminPinsetRoutes } from './routes/admin-pinsets.ts';
 import { registerEventRoutes } from './routes/events.ts';
+import { useJsonBytesParser } from './json-body.ts';
 import { registerReportRoutes } from './routes/reports.ts';
 import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerAdminWebhookRoutes } from './routes/admin-webhooks.ts';
@@ -183,6 +184,7 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
         if (!serveCurrentFromMemory(req, res, current, metrics)) handler(req, res);
       }),
   });
+  useJsonBytesParser(app);
   const ctx: HttpContext = {
     store: options.store,
     verify: options.verify,
