@@ -10,7 +10,7 @@
 // commits), but none of its batches was acknowledged.
 // Rollups are not written here: the roller (roller.ts) folds committed events into them, and is
 // handed each stored batch with its ids after the commit so that it need not read them back.
-import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, openSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import type { TelemetryEvent } from '@qrpin/core';
 import { unknownProject } from '../../lib/store-input.ts';
@@ -185,13 +185,13 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     }
   }
 
+  /** Closes the WAL's descriptor (every group was flushed already: by its own flush, or FULL). */
   function closeWal(): void {
     if (typeof wal !== 'number') return;
     try {
-      fdatasyncSync(wal);
       closeSync(wal);
     } catch {
-      // Nothing was waiting on this flush: every batch was flushed by its own.
+      // Already gone: nothing waits on it.
     }
     wal = null;
   }
