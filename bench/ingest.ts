@@ -4,16 +4,27 @@
  * bare SQL loop, in transactions of the same size, with the same durability settings.
  *
  *   node --conditions=qrpin-source bench/ingest.ts [--store sqlite|postgres|both] [--seconds 10]
- *       [--batch 500] [--senders 3]
+ *       [--batch 500] [--senders 3] [--rate 50000]
  *
  * The server (startServer, jobs off, ingest rate limit raised) runs in a child process; the load
- * comes from this process over keep-alive connections (undici), `--senders` batches in flight, each
- * body serialised once up front so the load generator costs little CPU. Every answer must be
- * 202 with `accepted` equal to the batch size; anything else fails the run. It prints events/s,
- * p50/p99/max acknowledgement latency, the CPU the server and the load generator used, the bare
- * loop's events/s and the ratio server/bare.
+ * comes from this process over keep-alive connections (undici), each body serialised once up front
+ * so the load generator costs little CPU. Two loads, one after the other, on the same server:
  *
- * Target (issue 5): ≥ 50,000 events/s on SQLite with p99 acknowledgement under 50 ms.
+ * - at a fixed rate (SQLite only; `--rate` events/s, 0 skips it): one batch every batch/rate
+ *   seconds on a fixed schedule, whatever the answers, each batch's latency counted from the
+ *   moment the schedule said to send it (so a server or generator that falls behind is charged for
+ *   the whole backlog: no coordinated omission). This is the target's load: a sustained rate, and
+ *   the p99 acknowledgement latency while sustaining it.
+ * - at saturation: `--senders` batches always in flight, the next sent as soon as one is answered.
+ *   Its events/s is the server's capacity; its latency is mostly queueing for the batches in
+ *   flight (Little's law), so it grows with `--senders` whatever the server does.
+ *
+ * Every answer must be 202 with `accepted` equal to the batch size; anything else fails the run.
+ * It prints, per load, events/s, p50/p99/max acknowledgement latency and the CPU the server and
+ * the load generator used; then the bare loop's events/s and the ratio server capacity/bare.
+ *
+ * Target (issue 5): ≥ 50,000 events/s on SQLite with p99 acknowledgement under 50 ms, judged on the
+ * load at a fixed rate of 50,000 events/s: every batch acknowledged, p99 under 50 ms.
  */
 import { fork } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -117,15 +128,24 @@ interface LoadResult {
   readonly events: number;
   readonly seconds: number;
   readonly latenciesMs: number[];
+  /** At a fixed rate: how late the generator sent each batch after it was due (its own delays). */
+  readonly lateMs?: number[];
 }
 
-interface ServerResult extends LoadResult {
+interface PhaseResult extends LoadResult {
+  /** Cores busy during the load (1 = one core all the time): the server's threads, the load generator. */
+  readonly cpu: { readonly server: number; readonly load: number };
+}
+
+interface ServerResult {
+  /** The load at a fixed rate, when one was asked for. */
+  readonly atRate: PhaseResult | undefined;
+  /** The load at saturation. */
+  readonly saturated: PhaseResult;
   /** Events acknowledged in all, warm-up included. */
   readonly acknowledged: number;
   /** Events the rollups counted when asked after the load, and how long the answer took. */
   readonly rolledUp: { readonly events: number; readonly ms: number };
-  /** Cores busy during the load (1 = one core all the time): the server's threads, the load generator. */
-  readonly cpu: { readonly server: number; readonly load: number };
 }
 
 /** CPU seconds a process has used, all its threads (Linux /proc; NaN elsewhere). */
@@ -172,6 +192,55 @@ async function load(
   const elapsed = (performance.now() - started) / 1000;
   await dispatcher.close();
   return { events, seconds: elapsed, latenciesMs };
+}
+
+/**
+ * Open-loop load: batch k is due at `started + k × batch / rate`, sent then (or at once if the
+ * generator is late) whatever is still unanswered, and its latency runs from when it was due.
+ */
+async function loadAtRate(
+  url: string,
+  bodies: readonly string[],
+  batch: number,
+  rate: number,
+  seconds: number,
+): Promise<LoadResult> {
+  // Enough connections that a backlog waits in the server, not in the generator's pool; a batch
+  // that does wait for a connection is charged for it all the same (latency runs from its due time).
+  const dispatcher = new Agent({ connections: 64, pipelining: 1, keepAliveTimeout: 60_000 });
+  const intervalMs = (batch / rate) * 1000;
+  const count = Math.max(1, Math.round((seconds * 1000) / intervalMs));
+  const latenciesMs: number[] = [];
+  let events = 0;
+  const send = async (k: number, due: number): Promise<void> => {
+    const res = await request(`${url}/v1/events`, {
+      method: 'POST',
+      dispatcher,
+      headers: { 'content-type': 'application/json', 'x-qrpin-ingest-key': KEY },
+      body: bodies[k % bodies.length],
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 202 || text !== `{"accepted":${batch}}`) {
+      throw new Error(`a batch answered ${res.statusCode}: ${text.slice(0, 200)}`);
+    }
+    latenciesMs.push(performance.now() - due);
+    events += batch;
+  };
+  const lateMs: number[] = [];
+  const started = performance.now();
+  const sent: Promise<void>[] = [];
+  for (let k = 0; k < count; k++) {
+    const due = started + k * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    lateMs.push(performance.now() - due);
+    sent.push(send(k, due));
+  }
+  await Promise.all(sent);
+  await dispatcher.close();
+  // The load's span is its schedule: `count` intervals. Events acknowledged over it are the
+  // offered rate when every batch was answered; lateness shows in the latencies, not here.
+  return { events, seconds: (count * intervalMs) / 1000, latenciesMs, lateMs };
 }
 
 /** The row every store writes for an event (the columns of the `events` table). */
@@ -268,35 +337,61 @@ function percentile(sorted: readonly number[], p: number): number {
 async function runServer(
   setup: ServeSetup,
   bodies: readonly string[],
-  batch: number,
-  senders: number,
+  shape: { readonly batch: number; readonly senders: number; readonly rate: number },
   seconds: number,
 ): Promise<ServerResult> {
   const child = fork(import.meta.filename, ['--serve'], { execArgv: process.execArgv });
+  const measured = async (run: () => Promise<LoadResult>): Promise<PhaseResult> => {
+    const serverCpu = cpuSeconds(child.pid);
+    const loadCpu = process.cpuUsage();
+    const result = await run();
+    const used = process.cpuUsage(loadCpu);
+    const cpu = {
+      server: (cpuSeconds(child.pid) - serverCpu) / result.seconds,
+      load: (used.user + used.system) / 1e6 / result.seconds,
+    };
+    return { ...result, cpu };
+  };
   try {
     const url = await new Promise<string>((resolve, reject) => {
       child.once('message', (message) => resolve(message as string));
       child.once('exit', (code) => reject(new Error(`the server child exited with ${code}`)));
       child.send(setup);
     });
+    const { batch, senders, rate } = shape;
     const warmUp = await load(url, bodies, batch, senders, 1); // not counted
-    const serverCpu = cpuSeconds(child.pid);
-    const loadCpu = process.cpuUsage();
-    const result = await load(url, bodies, batch, senders, seconds);
-    const used = process.cpuUsage(loadCpu);
-    const cpu = {
-      server: (cpuSeconds(child.pid) - serverCpu) / result.seconds,
-      load: (used.user + used.system) / 1e6 / result.seconds,
-    };
+    const atRate = rate > 0 ? await measured(() => loadAtRate(url, bodies, batch, rate, seconds)) : undefined;
+    const saturated = await measured(() => load(url, bodies, batch, senders, seconds));
     const rolledUp = await new Promise<{ events: number; ms: number }>((resolve) => {
       child.once('message', (message) => resolve(message as { events: number; ms: number }));
       child.send('rollups');
     });
-    return { ...result, acknowledged: warmUp.events + result.events, rolledUp, cpu };
+    const acknowledged = warmUp.events + (atRate?.events ?? 0) + saturated.events;
+    return { atRate, saturated, acknowledged, rolledUp };
   } finally {
     if (child.connected) child.disconnect();
     await new Promise((resolve) => child.once('exit', resolve));
   }
+}
+
+/** One line of figures for a load: events/s, acknowledgement latency, CPU. */
+function report(label: string, result: PhaseResult): number {
+  const sorted = [...result.latenciesMs].sort((a, b) => a - b);
+  console.log(
+    `  ${label}: ${Math.round(result.events / result.seconds)} events/s acknowledged ` +
+      `(${result.events} in ${result.seconds.toFixed(1)} s); ack latency p50 ${percentile(sorted, 50).toFixed(1)} ms, ` +
+      `p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms; ` +
+      `CPU server ${(100 * result.cpu.server).toFixed(0)} % of a core (all its threads), ` +
+      `load generator ${(100 * result.cpu.load).toFixed(0)} %`,
+  );
+  if (result.lateMs !== undefined) {
+    const late = [...result.lateMs].sort((a, b) => a - b);
+    console.log(
+      `    (the generator sent batches late by p99 ${percentile(late, 99).toFixed(1)} ms, ` +
+        `max ${late.at(-1)?.toFixed(1)} ms: counted in the latencies above)`,
+    );
+  }
+  return percentile(sorted, 99);
 }
 
 async function main(): Promise<void> {
@@ -306,11 +401,13 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '10' },
       batch: { type: 'string', default: '500' },
       senders: { type: 'string', default: '3' },
+      rate: { type: 'string', default: String(TARGET_EVENTS_PER_SECOND) },
     },
   });
   const seconds = bounded(values.seconds, 1, 120);
   const batch = bounded(values.batch, 1, 1000);
   const senders = bounded(values.senders, 1, 64);
+  const rate = bounded(values.rate, 0, 1_000_000);
   const stores: readonly ('sqlite' | 'postgres')[] =
     values.store === 'both'
       ? ['sqlite', 'postgres']
@@ -325,7 +422,11 @@ async function main(): Promise<void> {
   const bodies = batches.map((events) => JSON.stringify({ events }));
   console.log(
     `node ${process.version}; batches of ${batch} events (${Math.round(bodies[0]!.length / 1024)} KiB), ` +
-      `${senders} in flight, ${seconds} s per side after a 1 s warm-up`,
+      `${seconds} s per load after a 1 s warm-up; ` +
+      (rate > 0
+        ? `SQLite at a fixed ${rate} events/s (a batch every ${((batch / rate) * 1000).toFixed(1)} ms), then `
+        : '') +
+      `at saturation with ${senders} in flight`,
   );
   for (const kind of stores) {
     let serverResult: ServerResult;
@@ -336,7 +437,7 @@ async function main(): Promise<void> {
       try {
         await prepareStore(openSqliteStore({ directory: dir }));
         await prepareStore(openSqliteStore({ directory: bareDir }));
-        serverResult = await runServer({ kind, where: dir }, bodies, batch, senders, seconds);
+        serverResult = await runServer({ kind, where: dir }, bodies, { batch, senders, rate }, seconds);
         bare = bareSqlite(bareDir, batches, seconds);
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -356,30 +457,27 @@ async function main(): Promise<void> {
         }
         const url = new URL(POSTGRES_URL);
         url.searchParams.set('options', `-c search_path=${schemas[0]}`);
-        serverResult = await runServer({ kind, where: url.href }, bodies, batch, senders, seconds);
+        serverResult = await runServer(
+          { kind, where: url.href },
+          bodies,
+          { batch, senders, rate: 0 }, // far past PostgreSQL's capacity here: only saturation
+          seconds,
+        );
         bare = await barePostgres(schemas[1]!, batches, senders, seconds);
       } finally {
         for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
         await admin.end();
       }
     }
-    const rate = serverResult.events / serverResult.seconds;
-    const sorted = [...serverResult.latenciesMs].sort((a, b) => a - b);
-    const p99 = percentile(sorted, 99);
     console.log(`\n${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'}:`);
-    console.log(
-      `  qrpin server: ${Math.round(rate)} events/s acknowledged (${serverResult.events} in ${serverResult.seconds.toFixed(1)} s); ` +
-        `ack latency p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms`,
-    );
-    const { server: serverCores, load: loadCores } = serverResult.cpu;
-    console.log(
-      `  CPU during the load: server ${(100 * serverCores).toFixed(0)} % of a core (all its threads), ` +
-        `load generator ${(100 * loadCores).toFixed(0)} %`,
-    );
+    const { atRate, saturated } = serverResult;
+    const p99AtRate = atRate === undefined ? Number.NaN : report(`at ${rate} events/s`, atRate);
+    report(`at saturation (${senders} in flight)`, saturated);
+    const capacity = saturated.events / saturated.seconds;
     console.log(
       `  bare SQL loop (same rows, no HTTP, no validation, no rollups): ${Math.round(bare)} events/s`,
     );
-    console.log(`  ratio server/bare: ${(rate / bare).toFixed(3)}`);
+    console.log(`  ratio server/bare (at saturation): ${(capacity / bare).toFixed(3)}`);
     const { events: counted, ms } = serverResult.rolledUp;
     console.log(
       `  rollups: ${counted} events counted of ${serverResult.acknowledged} acknowledged; ` +
@@ -390,9 +488,16 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
     if (kind === 'sqlite') {
-      const met = rate >= TARGET_EVENTS_PER_SECOND && p99 < TARGET_P99_MS;
+      // Every batch of the fixed-rate load was answered 202 (or the run failed above), so it
+      // sustained the rate it was offered; the target is that rate with p99 under the bound.
+      const verdict =
+        atRate === undefined || rate < TARGET_EVENTS_PER_SECOND
+          ? `not judged (needs --rate ${TARGET_EVENTS_PER_SECOND} or more)`
+          : p99AtRate < TARGET_P99_MS
+            ? 'met'
+            : 'MISSED';
       console.log(
-        `  target ≥ ${TARGET_EVENTS_PER_SECOND} events/s with p99 < ${TARGET_P99_MS} ms: ${met ? 'met' : 'MISSED'}`,
+        `  target ≥ ${TARGET_EVENTS_PER_SECOND} events/s sustained with p99 < ${TARGET_P99_MS} ms: ${verdict}`,
       );
     }
   }
