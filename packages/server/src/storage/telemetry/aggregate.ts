@@ -130,8 +130,95 @@ export function eventSeconds(events: readonly TelemetryEvent[]): Float64Array {
 }
 
 // Keys join the dimensions with NUL: validated event strings cannot hold control characters, so
-// two different dimension tuples never share a key.
+// two different dimension tuples never share a key (the wider spans of result() use such keys).
 const SEP = '\u0000';
+
+/** FNV-1a's offset basis and prime (32-bit). */
+const FNV_BASIS = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** `hash` on through `text`'s UTF-16 code units and then a separator (FNV-1a, 32-bit). */
+function hashText(hash: number, text: string): number {
+  let h = hash;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
+  return Math.imul(h ^ 0xffff, FNV_PRIME);
+}
+
+/** `hash` on through an integer (any safe integer: its low and high 32 bits). */
+function hashNumber(hash: number, n: number): number {
+  const h = Math.imul(hash ^ (n >>> 0), FNV_PRIME);
+  return Math.imul(h ^ (Math.floor(n / 0x1_0000_0000) >>> 0), FNV_PRIME);
+}
+
+/**
+ * Rows found by a 32-bit hash of their key fields, each hash's rows in a short list checked field
+ * by field: adding an event costs a hash of its fields and a comparison, not the making of a key
+ * string (a join of seven parts, flattened and hashed again by the Map, for every event).
+ */
+class HashedRows<T> {
+  readonly #byHash = new Map<number, T[]>();
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The row of `hash` that `matches`, if any. */
+  find(hash: number, matches: (row: T) => boolean): T | undefined {
+    const rows = this.#byHash.get(hash);
+    if (rows === undefined) return undefined;
+    for (const row of rows) if (matches(row)) return row;
+    return undefined;
+  }
+
+  add(hash: number, row: T): void {
+    const rows = this.#byHash.get(hash);
+    if (rows === undefined) this.#byHash.set(hash, [row]);
+    else rows.push(row);
+    this.#size++;
+  }
+
+  *values(): IterableIterator<T> {
+    for (const rows of this.#byHash.values()) yield* rows;
+  }
+}
+
+/** The hash a minute row is found by (exported for tests: they look for two rows that share one). */
+export function rollupHash(
+  bucket: number,
+  project: string,
+  destination: string,
+  campaign: string,
+  appVersion: string,
+  platform: string,
+  pinsetSeq: number,
+): number {
+  let h = hashNumber(FNV_BASIS, bucket);
+  h = hashText(h, project);
+  h = hashText(h, destination);
+  h = hashText(h, campaign);
+  h = hashText(h, appVersion);
+  h = hashText(h, platform);
+  return hashNumber(h, pinsetSeq);
+}
+
+function cohortHash(
+  bucket: number,
+  project: string,
+  destination: string,
+  pinsetSeq: number,
+  cohort: number,
+): number {
+  let h = hashNumber(FNV_BASIS, bucket);
+  h = hashText(h, project);
+  h = hashText(h, destination);
+  h = hashNumber(h, pinsetSeq);
+  return hashNumber(h, cohort);
+}
+
+function hostHash(project: string, destination: string, host: string): number {
+  return hashText(hashText(hashText(FNV_BASIS, project), destination), host);
+}
 
 /**
  * Folds events into deltas of the minute rollup, then folds the minutes into hours and days.
@@ -144,9 +231,9 @@ const SEP = '\u0000';
  * ```
  */
 export class RollupAggregator {
-  readonly #minutes = new Map<string, RollupDelta>();
-  readonly #cohorts = new Map<string, CohortDelta>();
-  readonly #hosts = new Map<string, HostSeen>();
+  readonly #minutes = new HashedRows<RollupDelta>();
+  readonly #cohorts = new HashedRows<CohortDelta>();
+  readonly #hosts = new HashedRows<HostSeen>();
 
   /** The rows the deltas hold so far (minute and cohort rows): what folding them costs. */
   get rows(): number {
@@ -160,82 +247,110 @@ export class RollupAggregator {
       const second = seconds[i] as number;
       const minute = second - (((second % 60) + 60) % 60);
       const destination = e.destination ?? NO_TEXT;
+      const campaign = e.campaign ?? NO_TEXT;
       const pinsetSeq = e.pinsetSeq ?? NO_NUMBER;
       let counter = COUNTER_OF_TYPE[e.type];
       if (e.type === 'pin_failure' && e.mode === 'report') counter = PIN_FAILURES_REPORT;
 
-      const key =
-        minute +
-        SEP +
-        e.project +
-        SEP +
-        destination +
-        SEP +
-        (e.campaign ?? NO_TEXT) +
-        SEP +
-        e.appVersion +
-        SEP +
-        e.platform +
-        SEP +
-        pinsetSeq;
-      let row = this.#minutes.get(key);
-      if (row === undefined) {
-        const campaign = e.campaign ?? NO_TEXT;
-        row = {
-          project: e.project,
-          span: 60,
-          bucket: minute,
-          destination,
-          campaign,
-          appVersion: e.appVersion,
-          platform: e.platform,
-          pinsetSeq,
-          counts: new Array<number>(ROLLUP_COUNTERS.length).fill(0),
-          slice: rollupSlice(destination, campaign, e.appVersion, e.platform, pinsetSeq),
-        };
-        this.#minutes.set(key, row);
-      }
+      const row = this.#minute(minute, e.project, destination, campaign, e.appVersion, e.platform, pinsetSeq);
       (row.counts[EVENTS] as number)++;
       (row.counts[counter] as number)++;
 
       if (e.type === 'tls_ok' || e.type === 'tls_error' || e.type === 'pin_failure') {
-        const cohort = e.cohort ?? NO_NUMBER;
-        const cohortKey = minute + SEP + e.project + SEP + destination + SEP + pinsetSeq + SEP + cohort;
-        let c = this.#cohorts.get(cohortKey);
-        if (c === undefined) {
-          c = {
-            project: e.project,
-            span: 60,
-            bucket: minute,
-            destination,
-            pinsetSeq,
-            cohort,
-            attempts: 0,
-            pinFailuresEnforce: 0,
-            pinFailuresReport: 0,
-          };
-          this.#cohorts.set(cohortKey, c);
-        }
+        const c = this.#cohort(minute, e.project, destination, pinsetSeq, e.cohort ?? NO_NUMBER);
         if (e.type !== 'pin_failure') c.attempts++;
         else if (counter === PIN_FAILURES_REPORT) c.pinFailuresReport++;
         else c.pinFailuresEnforce++;
       }
 
       if (e.destination !== undefined && e.host !== undefined) {
-        const hostKey = e.project + SEP + e.destination + SEP + e.host;
-        const seen = this.#hosts.get(hostKey);
-        if (seen === undefined) {
-          this.#hosts.set(hostKey, {
-            project: e.project,
-            destination: e.destination,
-            host: e.host,
-            lastSeen: second,
-          });
-        } else if (second > seen.lastSeen) {
-          seen.lastSeen = second;
-        }
+        this.#host(e.project, e.destination, e.host, second);
       }
     }
+  }
+
+  /** The minute row of these dimensions, made (with every count 0) if there is none yet. */
+  #minute(
+    bucket: number,
+    project: string,
+    destination: string,
+    campaign: string,
+    appVersion: string,
+    platform: string,
+    pinsetSeq: number,
+  ): RollupDelta {
+    const hash = rollupHash(bucket, project, destination, campaign, appVersion, platform, pinsetSeq);
+    const found = this.#minutes.find(
+      hash,
+      (r) =>
+        r.bucket === bucket &&
+        r.destination === destination &&
+        r.campaign === campaign &&
+        r.appVersion === appVersion &&
+        r.platform === platform &&
+        r.pinsetSeq === pinsetSeq &&
+        r.project === project,
+    );
+    if (found !== undefined) return found;
+    const row: RollupDelta = {
+      project,
+      span: 60,
+      bucket,
+      destination,
+      campaign,
+      appVersion,
+      platform,
+      pinsetSeq,
+      counts: new Array<number>(ROLLUP_COUNTERS.length).fill(0),
+      slice: rollupSlice(destination, campaign, appVersion, platform, pinsetSeq),
+    };
+    this.#minutes.add(hash, row);
+    return row;
+  }
+
+  /** The minute cohort row of these dimensions, made (with every count 0) if there is none yet. */
+  #cohort(
+    bucket: number,
+    project: string,
+    destination: string,
+    pinsetSeq: number,
+    cohort: number,
+  ): CohortDelta {
+    const hash = cohortHash(bucket, project, destination, pinsetSeq, cohort);
+    const found = this.#cohorts.find(
+      hash,
+      (c) =>
+        c.bucket === bucket &&
+        c.cohort === cohort &&
+        c.destination === destination &&
+        c.pinsetSeq === pinsetSeq &&
+        c.project === project,
+    );
+    if (found !== undefined) return found;
+    const row: CohortDelta = {
+      project,
+      span: 60,
+      bucket,
+      destination,
+      pinsetSeq,
+      cohort,
+      attempts: 0,
+      pinFailuresEnforce: 0,
+      pinFailuresReport: 0,
+    };
+    this.#cohorts.add(hash, row);
+    return row;
+  }
+
+  /** Records that `destination` reached `host` at `second` (the newest time kept). */
+  #host(project: string, destination: string, host: string, second: number): void {
+    const hash = hostHash(project, destination, host);
+    const seen = this.#hosts.find(
+      hash,
+      (h) => h.host === host && h.destination === destination && h.project === project,
+    );
+    if (seen === undefined) this.#hosts.add(hash, { project, destination, host, lastSeen: second });
+    else if (second > seen.lastSeen) seen.lastSeen = second;
   }
 
   /**
@@ -243,26 +358,25 @@ export class RollupAggregator {
    * minutes of the fast tail's folds this way, to fold their hours and days later.
    */
   merge(other: RollupAggregator): void {
-    for (const [key, m] of other.#minutes) {
-      const row = this.#minutes.get(key);
-      if (row === undefined) this.#minutes.set(key, { ...m, counts: [...m.counts] });
-      else for (let k = 0; k < row.counts.length; k++) (row.counts[k] as number) += m.counts[k] as number;
+    for (const m of other.#minutes.values()) {
+      const row = this.#minute(
+        m.bucket,
+        m.project,
+        m.destination,
+        m.campaign,
+        m.appVersion,
+        m.platform,
+        m.pinsetSeq,
+      );
+      for (let k = 0; k < row.counts.length; k++) (row.counts[k] as number) += m.counts[k] as number;
     }
-    for (const [key, c] of other.#cohorts) {
-      const row = this.#cohorts.get(key);
-      if (row === undefined) {
-        this.#cohorts.set(key, { ...c });
-      } else {
-        row.attempts += c.attempts;
-        row.pinFailuresEnforce += c.pinFailuresEnforce;
-        row.pinFailuresReport += c.pinFailuresReport;
-      }
+    for (const c of other.#cohorts.values()) {
+      const row = this.#cohort(c.bucket, c.project, c.destination, c.pinsetSeq, c.cohort);
+      row.attempts += c.attempts;
+      row.pinFailuresEnforce += c.pinFailuresEnforce;
+      row.pinFailuresReport += c.pinFailuresReport;
     }
-    for (const [key, h] of other.#hosts) {
-      const seen = this.#hosts.get(key);
-      if (seen === undefined) this.#hosts.set(key, { ...h });
-      else if (h.lastSeen > seen.lastSeen) seen.lastSeen = h.lastSeen;
-    }
+    for (const h of other.#hosts.values()) this.#host(h.project, h.destination, h.host, h.lastSeen);
   }
 
   /**
