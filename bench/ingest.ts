@@ -32,6 +32,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { performance as nodePerformance, type EventLoopUtilization } from 'node:perf_hooks';
 import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import { Agent, request } from 'undici';
@@ -72,6 +73,8 @@ async function serve(setup: ServeSetup): Promise<void> {
   process.once('disconnect', () => void server.close().finally(() => process.exit(0)));
   // After the load: how long until the rollups count every acknowledged event, and how many they count.
   process.on('message', (message) => {
+    // The event loop's busy and idle time so far: the parent takes the difference over a load.
+    if (message === 'event-loop') process.send?.(nodePerformance.eventLoopUtilization());
     if (message !== 'rollups') return;
     const started = performance.now();
     const day = 86_400;
@@ -135,6 +138,8 @@ interface LoadResult {
 interface PhaseResult extends LoadResult {
   /** Cores busy during the load (1 = one core all the time): the server's threads, the load generator. */
   readonly cpu: { readonly server: number; readonly load: number };
+  /** The share of the load's time the server's event loop was busy (0 to 1). */
+  readonly eventLoop: number;
 }
 
 interface ServerResult {
@@ -341,7 +346,13 @@ async function runServer(
   seconds: number,
 ): Promise<ServerResult> {
   const child = fork(import.meta.filename, ['--serve'], { execArgv: process.execArgv });
+  const eventLoop = (): Promise<EventLoopUtilization> =>
+    new Promise((resolve) => {
+      child.once('message', (message) => resolve(message as EventLoopUtilization));
+      child.send('event-loop');
+    });
   const measured = async (run: () => Promise<LoadResult>): Promise<PhaseResult> => {
+    const loopBefore = await eventLoop();
     const serverCpu = cpuSeconds(child.pid);
     const loadCpu = process.cpuUsage();
     const result = await run();
@@ -350,7 +361,10 @@ async function runServer(
       server: (cpuSeconds(child.pid) - serverCpu) / result.seconds,
       load: (used.user + used.system) / 1e6 / result.seconds,
     };
-    return { ...result, cpu };
+    const loopAfter = await eventLoop();
+    const active = loopAfter.active - loopBefore.active;
+    const idle = loopAfter.idle - loopBefore.idle;
+    return { ...result, cpu, eventLoop: active / (active + idle) };
   };
   try {
     const url = await new Promise<string>((resolve, reject) => {
@@ -381,6 +395,7 @@ function report(label: string, result: PhaseResult): number {
     `  ${label}: ${Math.round(result.events / result.seconds)} events/s acknowledged ` +
       `(${result.events} in ${result.seconds.toFixed(1)} s); ack latency p50 ${percentile(sorted, 50).toFixed(1)} ms, ` +
       `p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms; ` +
+      `server's event loop busy ${(100 * result.eventLoop).toFixed(0)} %, ` +
       `CPU server ${(100 * result.cpu.server).toFixed(0)} % of a core (all its threads), ` +
       `load generator ${(100 * result.cpu.load).toFixed(0)} %`,
   );
