@@ -164,6 +164,20 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** Sends one batch; anything but `202 {"accepted": batch}` fails the run. */
+async function postBatch(url: string, dispatcher: Agent, body: Buffer, batch: number): Promise<void> {
+  const res = await request(`${url}/v1/events`, {
+    method: 'POST',
+    dispatcher,
+    headers: { 'content-type': 'application/json', 'x-qrpin-ingest-key': KEY },
+    body,
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 202 || text !== `{"accepted":${batch}}`) {
+    throw new Error(`a batch answered ${res.statusCode}: ${text.slice(0, 200)}`);
+  }
+}
+
 async function load(
   url: string,
   bodies: readonly Buffer[],
@@ -179,16 +193,7 @@ async function load(
   const sender = async (s: number): Promise<void> => {
     for (let i = s; performance.now() < until; i += senders) {
       const t0 = performance.now();
-      const res = await request(`${url}/v1/events`, {
-        method: 'POST',
-        dispatcher,
-        headers: { 'content-type': 'application/json', 'x-qrpin-ingest-key': KEY },
-        body: bodies[i % bodies.length],
-      });
-      const text = await res.body.text();
-      if (res.statusCode !== 202 || text !== `{"accepted":${batch}}`) {
-        throw new Error(`a batch answered ${res.statusCode}: ${text.slice(0, 200)}`);
-      }
+      await postBatch(url, dispatcher, bodies[i % bodies.length] as Buffer, batch);
       latenciesMs.push(performance.now() - t0);
       events += batch;
     }
@@ -218,16 +223,7 @@ async function loadAtRate(
   const latenciesMs: number[] = [];
   let events = 0;
   const send = async (k: number, due: number): Promise<void> => {
-    const res = await request(`${url}/v1/events`, {
-      method: 'POST',
-      dispatcher,
-      headers: { 'content-type': 'application/json', 'x-qrpin-ingest-key': KEY },
-      body: bodies[k % bodies.length],
-    });
-    const text = await res.body.text();
-    if (res.statusCode !== 202 || text !== `{"accepted":${batch}}`) {
-      throw new Error(`a batch answered ${res.statusCode}: ${text.slice(0, 200)}`);
-    }
+    await postBatch(url, dispatcher, bodies[k % bodies.length] as Buffer, batch);
     latenciesMs.push(performance.now() - due);
     events += batch;
   };

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { TelemetryEvent } from '@qrpin/core';
+import { TELEMETRY_EVENT_TYPES, type TelemetryEvent } from '@qrpin/core';
 import {
   NO_NUMBER,
   NO_TEXT,
@@ -129,16 +129,7 @@ interface Timed {
 
 const timed: fc.Arbitrary<Timed> = fc
   .record({
-    type: fc.constantFrom(
-      'scan',
-      'hop',
-      'tls_ok',
-      'tls_error',
-      'pin_failure',
-      'redirect_blocked',
-      'complete',
-      'abandon',
-    ) as fc.Arbitrary<TelemetryEvent['type']>,
+    type: fc.constantFrom(...TELEMETRY_EVENT_TYPES),
     project: fc.constantFrom('promo', 'other'),
     appVersion: fc.constantFrom('1.0.0', '2.0.0'),
     platform: fc.constantFrom('ios', 'android'),
