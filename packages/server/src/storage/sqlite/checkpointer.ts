@@ -61,7 +61,6 @@ export function startCheckpointer(
     } catch {
       return; // the event loop's automatic checkpoints do it all
     }
-    worker.unref(); // a checkpoint never keeps the process alive: it is safe to stop at any point
     const dead = (): void => {
       worker = undefined;
     };
@@ -79,6 +78,9 @@ export function startCheckpointer(
         nudge();
       }
     });
+    // A checkpoint never keeps the process alive: it is safe to stop at any point. (After the
+    // listeners: a 'message' listener added to an unref'd worker refs its port again.)
+    worker.unref();
   }
 
   function nudge(): void {
