@@ -79,7 +79,6 @@ describe('the SQLite event writer’s flush off the event loop', () => {
     return createEventWriter({
       db,
       statement: statementCache(db),
-      now: () => new Date(),
       projectExists: (project) => project === 'flush',
       maxGroupEvents: 20_000,
       walFile,
@@ -87,7 +86,7 @@ describe('the SQLite event writer’s flush off the event loop', () => {
   }
 
   const submit = (w: EventWriter, events: TelemetryEvent[]): Promise<number> =>
-    w.submit(events, checkEvents(events));
+    w.submit(events, checkEvents(events), new Date().toISOString());
   const stored = (): number =>
     Number((reader.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n);
   const synchronous = (): number =>

@@ -197,7 +197,6 @@ describe('the SQLite roller’s tail', () => {
     const writer: EventWriter = createEventWriter({
       db,
       statement,
-      now: () => new Date(BASE),
       projectExists: (project) => project === 'tail',
       maxGroupEvents: 20_000,
       onStored: (events, seconds, firstId, lastId) => roller.stored(events, seconds, firstId, lastId),
@@ -205,7 +204,9 @@ describe('the SQLite roller’s tail', () => {
     return {
       db,
       roller,
-      writer: { submit: (events) => writer.submit(events, checkEvents(events)) },
+      writer: {
+        submit: (events) => writer.submit(events, checkEvents(events), new Date(BASE).toISOString()),
+      },
       readBack: () => readBack,
       close() {
         writer.drain();

@@ -1,4 +1,5 @@
-import { FACTORIES } from '../helpers/stores.ts';
+import { FACTORIES, sqliteOnLoopFactory } from '../helpers/stores.ts';
 import { telemetryContract } from './telemetry-contract.ts';
 
 for (const [name, factory] of FACTORIES) telemetryContract(name, factory);
+telemetryContract('SQLite (ingest on the event loop)', sqliteOnLoopFactory);

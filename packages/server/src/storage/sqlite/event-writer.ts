@@ -30,7 +30,6 @@ export interface GroupCommitInfo {
 export interface EventWriterOptions {
   readonly db: DatabaseSync;
   readonly statement: StatementCache;
-  readonly now: () => Date;
   readonly projectExists: (project: string) => boolean;
   /** Events in one transaction at most (batches are never split); bounds how long a commit blocks. */
   readonly maxGroupEvents: number;
@@ -57,9 +56,10 @@ export interface EventWriter {
   /**
    * Resolves with the number of events once the batch is committed; rejects if it was not. The
    * events are checked already, and `seconds` holds the unix second of each one's time (what
-   * `checkEvents` returns): the roller relies on both.
+   * `checkEvents` returns): the roller relies on both. `received` is when the batch arrived
+   * (ISO 8601, stored with each row).
    */
-  submit(events: readonly TelemetryEvent[], seconds: Float64Array): Promise<number>;
+  submit(events: readonly TelemetryEvent[], seconds: Float64Array, received: string): Promise<number>;
   /** Commits everything queued, now, and flushes it (before the database is closed). */
   drain(): void;
 }
@@ -67,6 +67,7 @@ export interface EventWriter {
 interface Pending {
   readonly events: readonly TelemetryEvent[];
   readonly seconds: Float64Array;
+  readonly received: string;
   readonly resolve: (stored: number) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -87,12 +88,13 @@ const INSERT_EVENTS = INSERT_INTO + Array<string>(CHUNK).fill(EVENT_ROW).join(',
 /**
  * @example
  * ```ts
- * const writer = createEventWriter({ db, statement, now, projectExists, maxGroupEvents: 20_000 });
- * await Promise.all([writer.submit(a), writer.submit(b)]); // one transaction, one fsync
+ * const writer = createEventWriter({ db, statement, projectExists, maxGroupEvents: 20_000 });
+ * const received = new Date().toISOString();
+ * await Promise.all([writer.submit(a, secondsOfA, received), writer.submit(b, secondsOfB, received)]); // one transaction, one fsync
  * ```
  */
 export function createEventWriter(options: EventWriterOptions): EventWriter {
-  const { db, statement, now, projectExists, maxGroupEvents, onGroupCommit, onStored, walFile } = options;
+  const { db, statement, projectExists, maxGroupEvents, onGroupCommit, onStored, walFile } = options;
   let queue: Pending[] = [];
   let scheduled = false;
   /** The WAL, opened at the first commit to flush it off the event loop; `null` if it cannot be. */
@@ -211,12 +213,11 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       return;
     }
     try {
-      const received = now().toISOString();
       for (const batch of group) {
         if (savepoints) db.exec('SAVEPOINT batch');
         let ids: IdRange;
         try {
-          ids = insertRows(batch.events, received);
+          ids = insertRows(batch.events, batch.received);
           if (savepoints) db.exec('RELEASE batch');
         } catch (err) {
           if (!savepoints) throw err;
@@ -271,10 +272,10 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   }
 
   return {
-    submit(events, seconds) {
+    submit(events, seconds, received) {
       if (events.length === 0) return Promise.resolve(0);
       return new Promise<number>((resolve, reject) => {
-        queue.push({ events, seconds, resolve, reject });
+        queue.push({ events, seconds, received, resolve, reject });
         schedule();
       });
     },

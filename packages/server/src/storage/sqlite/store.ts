@@ -2,12 +2,12 @@
  * The embedded store: SQLite through Node's built-in `node:sqlite` (no native addon), in WAL mode
  * with `synchronous=FULL`, so an acknowledged publish or event batch survives a crash or power loss.
  * Event batches are group-committed: those that arrive while a write is pending share one
- * transaction (and one fsync, made off the event loop: see event-writer.ts), each acknowledged only
- * once its commit is flushed; the roller folds them into the rollups right after (see roller.ts).
+ * transaction (and one fsync: see event-writer.ts), each acknowledged only once its commit is
+ * flushed; the roller folds them into the rollups right after (see roller.ts). Both run in an
+ * ingest thread with a connection of its own, beside the event loop (see ingest.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { StoreError } from '../error.ts';
 import { MIGRATIONS } from '../migrations.ts';
 import type {
@@ -32,6 +32,8 @@ import {
 import { sha256Hex } from '../../lib/sha256.ts';
 import type { GroupCommitInfo } from './event-writer.ts';
 import { startCheckpointer, type CheckpointResult } from './checkpointer.ts';
+import { openConnection } from './connection.ts';
+import { localIngest, threadIngest } from './ingest.ts';
 import { statementCache } from './statement-cache.ts';
 import { sqliteTelemetry } from './telemetry.ts';
 
@@ -51,6 +53,11 @@ export interface SqliteStoreOptions {
   readonly maxGroupEvents?: number | undefined;
   /** Called after each group commit of event batches (for metrics). */
   readonly onGroupCommit?: ((info: GroupCommitInfo) => void) | undefined;
+  /**
+   * Whether events are written and folded into the rollups by a thread of its own, beside the
+   * event loop (default `true`; see ingest.ts), or on the event loop.
+   */
+  readonly ingestThread?: boolean | undefined;
   /**
    * Whether a thread of its own copies the WAL into the database file after group commits
    * (default `true`; see checkpointer.ts), and what it reports after each checkpoint.
@@ -74,13 +81,9 @@ export function openSqliteStore(options: SqliteStoreOptions = {}): PinsetStore {
   const directory = options.directory ?? './.qrpin';
   mkdirSync(directory, { recursive: true });
   const file = join(directory, options.fileName ?? 'qrpin.db');
-  const db = new DatabaseSync(file);
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const db = openConnection(file, busyTimeoutMs);
   const now = options.now ?? (() => new Date());
-  db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = FULL');
-  db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
-  db.exec('PRAGMA foreign_keys = ON');
-  db.exec('PRAGMA cache_size = -65536');
   const checkpointer =
     options.checkpointThread === false ? undefined : startCheckpointer(file, options.onCheckpoint);
   const statement = statementCache(db);
@@ -126,20 +129,15 @@ export function openSqliteStore(options: SqliteStoreOptions = {}): PinsetStore {
     return err instanceof Error && /UNIQUE constraint failed|PRIMARY KEY/.test(err.message);
   }
 
-  const { drain, ...telemetry } = sqliteTelemetry({
-    db,
-    statement,
-    now,
-    write,
-    projectExists,
-    isUniqueViolation,
-    maxGroupEvents,
-    walFile: `${file}-wal`,
-    onGroupCommit(info) {
-      checkpointer?.nudge();
-      options.onGroupCommit?.(info);
-    },
-  });
+  const onGroupCommit = (info: GroupCommitInfo): void => {
+    checkpointer?.nudge();
+    options.onGroupCommit?.(info);
+  };
+  const ingest =
+    options.ingestThread === false
+      ? localIngest({ db, statement, projectExists, maxGroupEvents, walFile: `${file}-wal`, onGroupCommit })
+      : threadIngest({ file, busyTimeoutMs, maxGroupEvents, onGroupCommit });
+  const telemetry = sqliteTelemetry({ statement, now, write, projectExists, isUniqueViolation, ingest });
 
   return {
     ...telemetry,
@@ -288,9 +286,9 @@ export function openSqliteStore(options: SqliteStoreOptions = {}): PinsetStore {
 
     async close() {
       if (!db.isOpen) return;
-      drain();
+      await ingest.close();
       await checkpointer?.close();
-      db.close();
+      if (db.isOpen) db.close();
     },
   };
 }

@@ -1,6 +1,5 @@
-// The telemetry half of the SQLite store: events (through the group-commit writer), rollup
+// The telemetry half of the SQLite store: events (through the store's ingest, see ingest.ts), rollup
 // queries, alerts with their webhook outbox, sessions and retention.
-import type { DatabaseSync } from 'node:sqlite';
 import { StoreError } from '../error.ts';
 import type { TelemetryStore, WebhookDelivery } from '../telemetry-store.ts';
 import {
@@ -26,28 +25,21 @@ import {
 } from '../../lib/store-input.ts';
 import { planCohortQuery, planRollupQuery } from '../telemetry/rollup-query.ts';
 import { ALERT_COLUMNS, isoOfSeconds, toAlert } from '../telemetry/records.ts';
-import { createEventWriter, type GroupCommitInfo } from './event-writer.ts';
-import { startRoller } from './roller.ts';
+import type { Ingest } from './ingest.ts';
 import type { StatementCache } from './statement-cache.ts';
 
 type Row = Record<string, unknown>;
 
 export interface SqliteTelemetryOptions {
-  readonly db: DatabaseSync;
   readonly statement: StatementCache;
   readonly now: () => Date;
   /** Runs `work` in a `BEGIN IMMEDIATE` transaction. */
   readonly write: <T>(work: () => T) => T;
   readonly projectExists: (project: string) => boolean;
   readonly isUniqueViolation: (err: unknown) => boolean;
-  readonly maxGroupEvents: number;
-  readonly onGroupCommit?: ((info: GroupCommitInfo) => void) | undefined;
-  /** The WAL file, for the writer to flush event commits off the event loop (see event-writer.ts). */
-  readonly walFile?: string | undefined;
+  /** Where events are written and folded into the rollups (on this thread or the ingest thread). */
+  readonly ingest: Ingest;
 }
-
-/** The SQLite telemetry methods, and `drain()` to commit queued events before closing. */
-export type SqliteTelemetry = TelemetryStore & { drain(): void };
 
 /** Rollup tables and the retention cut-off each span follows. */
 const ROLLUP_PURGES = [
@@ -58,41 +50,14 @@ const ROLLUP_PURGES = [
 /**
  * @example
  * ```ts
- * const telemetry = sqliteTelemetry({ db, statement, now, write, projectExists, isUniqueViolation, maxGroupEvents });
+ * const telemetry = sqliteTelemetry({ statement, now, write, projectExists, isUniqueViolation, ingest });
  * await telemetry.insertEvents(events);
  * ```
  */
-export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetry {
-  const { db, statement, now, write, projectExists, isUniqueViolation } = options;
-  const roller = startRoller({ db, statement });
-  const writer = createEventWriter({
-    db,
-    statement,
-    now,
-    projectExists,
-    maxGroupEvents: options.maxGroupEvents,
-    walFile: options.walFile,
-    onStored: (events, seconds, firstId, lastId) => roller.stored(events, seconds, firstId, lastId),
-    onGroupCommit(info) {
-      // After the acknowledgements went out: hold ingestion back if the rollups lag too far.
-      setImmediate(() => {
-        try {
-          if (db.isOpen) roller.pace(info.events);
-        } catch {
-          // The background roll tries again on its next tick.
-        }
-      });
-      options.onGroupCommit?.(info);
-    },
-  });
+export function sqliteTelemetry(options: SqliteTelemetryOptions): TelemetryStore {
+  const { statement, now, write, projectExists, isUniqueViolation, ingest } = options;
 
   return {
-    drain() {
-      writer.drain();
-      roller.stop();
-      roller.catchUp();
-    },
-
     async addIngestKey(project, appId, keyHash, max) {
       checkProjectId(project);
       checkSha256(keyHash, 'ingest key hash');
@@ -142,7 +107,7 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
     },
 
     async insertEvents(events) {
-      return writer.submit(events, checkEvents(events));
+      return ingest.submit(events, checkEvents(events), now().toISOString());
     },
 
     async countEvents(project) {
@@ -151,19 +116,19 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
     },
 
     async queryRollups(project, query) {
-      roller.catchUp();
       const planned = planRollupQuery(project, query, 'sqlite');
+      await ingest.catchUp();
       return (statement(planned.sql).all(...(planned.params as number[])) as Row[]).map(planned.toRow);
     },
 
     async queryCohorts(project, query) {
-      roller.catchUp();
       const planned = planCohortQuery(project, query, 'sqlite');
+      await ingest.catchUp();
       return (statement(planned.sql).all(...(planned.params as number[])) as Row[]).map(planned.toRow);
     },
 
     async destinationHosts(project) {
-      roller.catchUp();
+      await ingest.catchUp();
       const rows = statement(
         'SELECT destination, host, last_seen FROM destination_hosts WHERE project = ? ORDER BY destination, host',
       ).all(project) as Row[];
@@ -177,7 +142,7 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
     async activeProjects(from, to) {
       checkTime(from, 'activeProjects from');
       checkTime(to, 'activeProjects to');
-      roller.catchUp();
+      await ingest.catchUp();
       const rows = statement(
         `SELECT DISTINCT project FROM rollups
          WHERE span IN (60, 3600, 86400) AND bucket >= ? AND bucket < ? ORDER BY project`,
@@ -401,11 +366,10 @@ export function sqliteTelemetry(options: SqliteTelemetryOptions): SqliteTelemetr
 
     async purge(cutoffs, batchLimit) {
       checkRetention(cutoffs, batchLimit);
-      roller.catchUp();
+      // Only events the rollups count already: an unrolled event deleted would be lost to them.
+      const rolled = await ingest.catchUp();
       return write(() => {
         let events = 0;
-        // Only events the rollups count already: an unrolled event deleted would be lost to them.
-        const rolled = roller.progress();
         const projects = statement('SELECT id FROM projects ORDER BY id').all() as Row[];
         const eventsBefore = isoOfSeconds(cutoffs.events);
         for (const { id } of projects) {
