@@ -21,7 +21,9 @@
  *
  * Every answer must be 202 with `accepted` equal to the batch size; anything else fails the run.
  * It prints, per load, events/s, p50/p99/max acknowledgement latency and the CPU the server and
- * the load generator used; then the bare loop's events/s and the ratio server capacity/bare.
+ * the load generator used; then the bare loop on the fixed-rate schedule (SQLite: its latency,
+ * the floor the machine's disk allows at that rate), the bare loop's events/s and the ratio
+ * server capacity/bare.
  *
  * Target (issue 5): ≥ 50,000 events/s on SQLite with p99 acknowledgement under 50 ms, judged on the
  * load at a fixed rate of 50,000 events/s: every batch acknowledged, p99 under 50 ms.
@@ -29,6 +31,7 @@
 import { fork } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -133,6 +136,8 @@ interface LoadResult {
   readonly latenciesMs: number[];
   /** At a fixed rate: how late the generator sent each batch after it was due (its own delays). */
   readonly lateMs?: number[];
+  /** At a fixed rate: the disk probe's flushes meanwhile (see {@link probeDisk}). */
+  readonly diskFlushesMs?: number[];
 }
 
 interface PhaseResult extends LoadResult {
@@ -242,6 +247,38 @@ async function loadAtRate(
   // The load's span is its schedule: `count` intervals. Events acknowledged over it are the
   // offered rate when every batch was answered; lateness shows in the latencies, not here.
   return { events, seconds: (count * intervalMs) / 1000, latenciesMs, lateMs };
+}
+
+/**
+ * A probe of the disk while a load runs: 4 KiB written over the start of a file in `directory`
+ * and flushed (`fdatasync`) every 20 ms, each flush timed. It adds about 0.2 MB/s to the disk's
+ * load; its slow flushes are the disk's own stalls, in the same seconds as the server's load.
+ */
+function probeDisk(directory: string): { stop: () => Promise<number[]> } {
+  const flushesMs: number[] = [];
+  let stopping = false;
+  const running = (async () => {
+    const file = await open(join(directory, 'disk-probe'), 'w');
+    const page = Buffer.alloc(4096, 1);
+    try {
+      while (!stopping) {
+        await file.write(page, 0, page.length, 0);
+        const t0 = performance.now();
+        await file.datasync();
+        flushesMs.push(performance.now() - t0);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      await file.close();
+    }
+  })();
+  return {
+    async stop() {
+      stopping = true;
+      await running;
+      return flushesMs;
+    },
+  };
 }
 
 /** The row every store writes for an event (the columns of the `events` table). */
@@ -421,7 +458,14 @@ async function runServer(
     });
     const { batch, senders, rate } = shape;
     const warmUp = await load(url, bodies, batch, senders, 1); // not counted
-    const atRate = rate > 0 ? await measured(() => loadAtRate(url, bodies, batch, rate, seconds)) : undefined;
+    const atRate =
+      rate > 0
+        ? await measured(async () => {
+            const probe = probeDisk(setup.where);
+            const result = await loadAtRate(url, bodies, batch, rate, seconds);
+            return { ...result, diskFlushesMs: await probe.stop() };
+          })
+        : undefined;
     const saturated = await measured(() => load(url, bodies, batch, senders, seconds));
     const rolledUp = await new Promise<{ events: number; ms: number }>((resolve) => {
       child.once('message', (message) => resolve(message as { events: number; ms: number }));
@@ -446,6 +490,14 @@ function report(label: string, result: PhaseResult): number {
       `CPU server ${(100 * result.cpu.server).toFixed(0)} % of a core (all its threads), ` +
       `load generator ${(100 * result.cpu.load).toFixed(0)} %`,
   );
+  if (result.diskFlushesMs !== undefined && result.diskFlushesMs.length > 0) {
+    const flushes = [...result.diskFlushesMs].sort((a, b) => a - b);
+    const stalls = flushes.filter((ms) => ms >= TARGET_P99_MS).length;
+    console.log(
+      `    (meanwhile a disk probe's 4 KiB fdatasync took p50 ${percentile(flushes, 50).toFixed(1)} ms, ` +
+        `max ${flushes.at(-1)?.toFixed(1)} ms; ${stalls} of ${flushes.length} took ${TARGET_P99_MS} ms or more)`,
+    );
+  }
   if (result.lateMs !== undefined) {
     const late = [...result.lateMs].sort((a, b) => a - b);
     console.log(
@@ -570,14 +622,26 @@ async function main(): Promise<void> {
           ? `not judged (needs --rate ${TARGET_EVENTS_PER_SECOND} or more)`
           : p99AtRate < TARGET_P99_MS
             ? 'met'
-            : bareP99AtRate >= TARGET_P99_MS
-              ? `MISSED, as the bare loop did on this machine's disk (p99 ${bareP99AtRate.toFixed(1)} ms)`
-              : 'MISSED';
+            : `MISSED${missedBeside(bareP99AtRate, atRate.diskFlushesMs ?? [])}`;
       console.log(
         `  target ≥ ${TARGET_EVENTS_PER_SECOND} events/s sustained with p99 < ${TARGET_P99_MS} ms: ${verdict}`,
       );
     }
   }
+}
+
+/** What else missed the bound in the same run, for a missed target: the bare loop, the disk. */
+function missedBeside(bareP99Ms: number, diskFlushesMs: readonly number[]): string {
+  const notes: string[] = [];
+  if (bareP99Ms >= TARGET_P99_MS)
+    notes.push(`the bare loop's p99 at this rate was ${bareP99Ms.toFixed(1)} ms`);
+  const stalls = diskFlushesMs.filter((ms) => ms >= TARGET_P99_MS).length;
+  if (stalls > 0) {
+    notes.push(
+      `the disk probe saw ${stalls} flush${stalls === 1 ? '' : 'es'} of ${TARGET_P99_MS} ms or more during the load`,
+    );
+  }
+  return notes.length === 0 ? '' : ` (${notes.join('; ')})`;
 }
 
 function bounded(text: string, min: number, max: number): number {
