@@ -75,13 +75,14 @@ describe('the SQLite event writer’s flush off the event loop', () => {
     rmSync(directory, { recursive: true, force: true });
   });
 
-  function writer(walFile: string | undefined = `${file}-wal`): EventWriter {
+  function writer(walFile: string | undefined = `${file}-wal`, flushOverdueMs?: number): EventWriter {
     return createEventWriter({
       db,
       statement: statementCache(db),
       projectExists: (project) => project === 'flush',
       maxGroupEvents: 20_000,
       walFile,
+      flushOverdueMs,
     });
   }
 
@@ -117,7 +118,7 @@ describe('the SQLite event writer’s flush off the event loop', () => {
   });
 
   it('holds the next group back until the flush returns, then commits what came meanwhile in one', async () => {
-    const w = writer();
+    const w = writer(`${file}-wal`, 3_600_000); // never overdue here
     const first = submit(w, scans(2));
     await turns();
     const second = submit(w, scans(2, 2));
@@ -132,6 +133,58 @@ describe('the SQLite event writer’s flush off the event loop', () => {
     assert.equal(held.length, 2, 'with one flush');
     held[1]?.done(null);
     assert.deepEqual(await Promise.all([second, third]), [2, 2]);
+    w.drain();
+  });
+
+  it('commits beside a flush once it is overdue, and acknowledges that only after a flush asked for after it', async () => {
+    const w = writer(`${file}-wal`, 0); // overdue at once
+    const first = submit(w, scans(2));
+    await turns();
+    const second = submit(w, scans(2, 2));
+    await turns();
+    assert.equal(stored(), 4, 'overdue: the next group committed beside it');
+    const third = submit(w, scans(3, 4));
+    await turns();
+    assert.equal(stored(), 7, 'and so does what comes while it stays out');
+    assert.equal(held.length, 1, 'no second flush while one is out');
+    held[0]?.done(null);
+    assert.equal(await first, 2);
+    await turns();
+    assert.equal(await settled(second), false, 'the first flush may not hold the later commits');
+    assert.equal(await settled(third), false);
+    assert.equal(held.length, 2, 'the next flush was asked for at once');
+    held[1]?.done(null);
+    assert.deepEqual(await Promise.all([second, third]), [2, 3]);
+    w.drain();
+  });
+
+  it('wakes up to commit beside a flush when it becomes overdue', { timeout: 30_000 }, async () => {
+    const w = writer(`${file}-wal`, 20);
+    void submit(w, scans(1));
+    await turns();
+    const beside = submit(w, scans(2, 1));
+    // Nothing else happens meanwhile: the writer's own timer must commit the waiting batch.
+    while (stored() < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(held.length, 1);
+    held[0]?.done(null);
+    await turns();
+    held[1]?.done(null);
+    assert.equal(await beside, 2);
+    w.drain();
+  });
+
+  it('refuses the batches committed beside an overdue flush when the flush after them fails', async () => {
+    const w = writer(`${file}-wal`, 0);
+    const first = submit(w, scans(1));
+    await turns();
+    const beside = submit(w, scans(2, 1));
+    await turns();
+    assert.equal(stored(), 3);
+    held[0]?.done(null);
+    assert.equal(await first, 1);
+    await turns();
+    held[1]?.done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    await assert.rejects(beside, /EIO/);
     w.drain();
   });
 
@@ -159,7 +212,7 @@ describe('the SQLite event writer’s flush off the event loop', () => {
   });
 
   it('commits what is queued at drain with its own fsync, while an earlier flush is in flight', async () => {
-    const w = writer();
+    const w = writer(`${file}-wal`, 3_600_000); // never overdue here
     const first = submit(w, scans(1));
     await turns();
     const queued = submit(w, scans(2, 1));

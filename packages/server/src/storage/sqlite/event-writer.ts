@@ -6,6 +6,9 @@
 // disk: after COMMIT returned with synchronous FULL, or, when the writer knows the WAL file, after
 // a commit with synchronous NORMAL and then fdatasync of the WAL on libuv's pool. The flush is what
 // made the commit block the event loop; off it, the event loop reads the next requests meanwhile.
+// The next group waits for the flush (commits racing a flush make it long), unless the flush is
+// overdue, the disk stalling: then the groups that come commit beside it, and the flush after it
+// makes them all durable at once, instead of a backlog drained a group and a flush at a time.
 // A power cut before the flush returned can undo the group (WAL recovery keeps a prefix of whole
 // commits), but none of its batches was acknowledged.
 // Rollups are not written here: the roller (roller.ts) folds committed events into them, and is
@@ -38,9 +41,18 @@ export interface EventWriterOptions {
    * The database's WAL file. Given, a group commits without waiting for its fsync on the event
    * loop: it commits with `synchronous = NORMAL`, then the WAL is flushed by `fdatasync` on libuv's
    * pool, and the group's batches are acknowledged once that returns. The next group waits for the
-   * flush (a commit racing a flush makes the flush long), but the event loop does not.
+   * flush (a commit racing a flush makes the flush long), but the event loop does not — unless the
+   * flush is overdue (see `flushOverdueMs`).
    */
   readonly walFile?: string | undefined;
+  /**
+   * How long a flush may be out before the next groups commit beside it, in milliseconds (default
+   * 25; flushes take 1–10 ms on a disk that is not stalling). Their batches are acknowledged once a
+   * flush started after their commit returns: the next one, asked for as soon as the overdue one
+   * is back. When the disk stalls, what came meanwhile is then committed by the time it recovers,
+   * and one flush makes it all durable, instead of a backlog committed a group and a flush at a time.
+   */
+  readonly flushOverdueMs?: number | undefined;
   /**
    * Called after each commit for every batch it stored, in id order, with the unix seconds of its
    * events as submitted: the batch's events took the ids `firstId`…`lastId` (consecutive), or
@@ -95,12 +107,19 @@ const INSERT_EVENTS = INSERT_INTO + Array<string>(CHUNK).fill(EVENT_ROW).join(',
  */
 export function createEventWriter(options: EventWriterOptions): EventWriter {
   const { db, statement, projectExists, maxGroupEvents, onGroupCommit, onStored, walFile } = options;
+  const flushOverdueMs = options.flushOverdueMs ?? 25;
   let queue: Pending[] = [];
   let scheduled = false;
   /** The WAL, opened at the first commit to flush it off the event loop; `null` if it cannot be. */
   let wal: number | null | undefined = walFile === undefined ? null : undefined;
-  /** Whether a flush is in flight: the next group waits for it. */
+  /** Whether a flush is in flight: the next group waits for it, until it is overdue. */
   let flushing = false;
+  /** When the flush in flight was asked for (`performance.now()`). */
+  let flushStarted = 0;
+  /** Batches committed while a flush was in flight: the next flush makes them durable. */
+  let unflushed: Pending[] = [];
+  /** Wakes the writer when the flush in flight becomes overdue and batches are waiting. */
+  let overdueTimer: NodeJS.Timeout | undefined;
   let drained = false;
 
   function walFd(): number | null {
@@ -114,7 +133,17 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   }
 
   function schedule(): void {
-    if (scheduled || flushing) return;
+    if (scheduled) return;
+    if (flushing) {
+      const wait = flushStarted + flushOverdueMs - performance.now();
+      if (wait > 0) {
+        overdueTimer ??= setTimeout(() => {
+          overdueTimer = undefined;
+          schedule();
+        }, wait);
+        return;
+      }
+    }
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
@@ -198,6 +227,33 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     wal = null;
   }
 
+  /**
+   * Flushes the WAL on libuv's pool and then acknowledges `batches`, whose commits it holds. A
+   * failed flush leaves the events committed but maybe not durable: the batches are refused (the
+   * client sends them again).
+   */
+  function flush(fd: number, batches: readonly Pending[]): void {
+    flushing = true;
+    flushStarted = performance.now();
+    fdatasync(fd, (err) => {
+      flushing = false;
+      if (overdueTimer !== undefined) {
+        clearTimeout(overdueTimer);
+        overdueTimer = undefined;
+      }
+      for (const batch of batches) {
+        if (err === null) batch.resolve(batch.events.length);
+        else batch.reject(err);
+      }
+      if (unflushed.length > 0) {
+        const next = unflushed;
+        unflushed = [];
+        flush(fd, next);
+      } else if (drained) closeWal();
+      if (!drained && queue.length > 0) schedule();
+    });
+  }
+
   function commitGroup(group: Pending[], flushHere: boolean): void {
     const stored: [Pending, IdRange][] = [];
     const refused: [Pending, unknown][] = [];
@@ -245,19 +301,14 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     for (const [batch, err] of refused) batch.reject(refusal(batch, err));
     if (fd === null) {
       for (const [batch] of stored) batch.resolve(batch.events.length);
+    } else if (flushing) {
+      // Committed beside an overdue flush, which may not cover it: the next flush will.
+      for (const [batch] of stored) unflushed.push(batch);
     } else {
-      // Acknowledged once the WAL holding the commit is on disk. A failed flush leaves the events
-      // committed but maybe not durable: the batches are refused (the client sends them again).
-      flushing = true;
-      fdatasync(fd, (err) => {
-        flushing = false;
-        for (const [batch] of stored) {
-          if (err === null) batch.resolve(batch.events.length);
-          else batch.reject(err);
-        }
-        if (drained) closeWal();
-        else if (queue.length > 0) schedule();
-      });
+      flush(
+        fd,
+        stored.map(([batch]) => batch),
+      );
     }
     try {
       for (const [batch, ids] of stored) onStored?.(batch.events, batch.seconds, ids.first, ids.last);
@@ -281,6 +332,10 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     },
     drain() {
       drained = true;
+      if (overdueTimer !== undefined) {
+        clearTimeout(overdueTimer);
+        overdueTimer = undefined;
+      }
       while (queue.length > 0) commitGroup(takeGroup(), true);
       if (!flushing) closeWal();
     },
