@@ -30,7 +30,7 @@
  */
 import { fork } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,7 +142,7 @@ interface LoadResult {
 
 interface PhaseResult extends LoadResult {
   /** Cores busy during the load (1 = one core all the time): the server's threads, the load generator. */
-  readonly cpu: { readonly server: number; readonly load: number };
+  readonly cpu: { readonly server: number; readonly load: number; readonly threads: string };
   /** The share of the load's time the server's event loop was busy (0 to 1). */
   readonly eventLoop: number;
 }
@@ -156,6 +156,57 @@ interface ServerResult {
   readonly acknowledged: number;
   /** Events the rollups counted when asked after the load, and how long the answer took. */
   readonly rolledUp: { readonly events: number; readonly ms: number };
+}
+
+/** CPU seconds each thread of a process has used, by thread id, with its name (Linux /proc). */
+function threadCpuSeconds(pid: number | undefined): Map<string, { name: string; seconds: number }> {
+  const threads = new Map<string, { name: string; seconds: number }>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+        threads.set(tid, { name, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+      } catch {
+        // The thread ended meanwhile.
+      }
+    }
+  } catch {
+    // Not Linux, or the process is gone: no breakdown.
+  }
+  return threads;
+}
+
+/**
+ * The cores each kind of the server's threads used between two readings, busiest first: its event
+ * loop (`MainThread`), its worker threads one by one (the ingest thread, then the checkpoint
+ * thread), V8's helpers (GC, compilation) and libuv's pool (the WAL flushes) together.
+ */
+function threadShares(
+  before: Map<string, { name: string; seconds: number }>,
+  after: Map<string, { name: string; seconds: number }>,
+  seconds: number,
+): string {
+  let main = 0;
+  let v8 = 0;
+  let libuv = 0;
+  let other = 0;
+  const workers: number[] = [];
+  for (const [tid, { name, seconds: used }] of after) {
+    const share = (used - (before.get(tid)?.seconds ?? 0)) / seconds;
+    if (name === 'MainThread') main += share;
+    else if (name === 'WorkerThread') workers.push(share);
+    else if (name.startsWith('V8')) v8 += share;
+    else if (name.startsWith('libuv')) libuv += share;
+    else other += share;
+  }
+  const pct = (share: number): string => `${(100 * share).toFixed(0)} %`;
+  workers.sort((a, b) => b - a);
+  return (
+    `main ${pct(main)}, worker threads ${workers.length === 0 ? 'none' : workers.map(pct).join(' + ')}, ` +
+    `V8 helpers ${pct(v8)}, libuv pool ${pct(libuv)}, other ${pct(other)}`
+  );
 }
 
 /** CPU seconds a process has used, all its threads (Linux /proc; NaN elsewhere). */
@@ -438,12 +489,14 @@ async function runServer(
   const measured = async (run: () => Promise<LoadResult>): Promise<PhaseResult> => {
     const loopBefore = await eventLoop();
     const serverCpu = cpuSeconds(child.pid);
+    const threadsBefore = threadCpuSeconds(child.pid);
     const loadCpu = process.cpuUsage();
     const result = await run();
     const used = process.cpuUsage(loadCpu);
     const cpu = {
       server: (cpuSeconds(child.pid) - serverCpu) / result.seconds,
       load: (used.user + used.system) / 1e6 / result.seconds,
+      threads: threadShares(threadsBefore, threadCpuSeconds(child.pid), result.seconds),
     };
     const loopAfter = await eventLoop();
     const active = loopAfter.active - loopBefore.active;
@@ -490,6 +543,7 @@ function report(label: string, result: PhaseResult): number {
       `CPU server ${(100 * result.cpu.server).toFixed(0)} % of a core (all its threads), ` +
       `load generator ${(100 * result.cpu.load).toFixed(0)} %`,
   );
+  console.log(`    (the server's CPU by thread: ${result.cpu.threads})`);
   if (result.diskFlushesMs !== undefined && result.diskFlushesMs.length > 0) {
     const flushes = [...result.diskFlushesMs].sort((a, b) => a - b);
     const stalls = flushes.filter((ms) => ms >= TARGET_P99_MS).length;
