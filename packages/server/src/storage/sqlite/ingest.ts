@@ -228,11 +228,8 @@ export function threadIngest(options: ThreadIngestOptions): Ingest {
     return started;
   }
 
-  type Ask =
-    | { op: 'submit'; events: readonly TelemetryEvent[]; seconds: Float64Array; received: string }
-    | {
-        op: 'catch-up' | 'close';
-      };
+  /** A request before it is given its id. */
+  type Ask<R = IngestRequest> = R extends IngestRequest ? Omit<R, 'id'> : never;
 
   function request(ask: Ask): Promise<number> {
     if (closing !== undefined && ask.op !== 'close') {
