@@ -16,6 +16,7 @@ import { startRoller, type Roller } from '../../src/storage/sqlite/roller.ts';
 import { createEventWriter, type EventWriter } from '../../src/storage/sqlite/event-writer.ts';
 import { statementCache, type StatementCache } from '../../src/storage/sqlite/statement-cache.ts';
 import { EVENT_COLUMNS, eventRow } from '../../src/storage/telemetry/records.ts';
+import { READ_EVENT_COLUMNS } from '../../src/storage/sqlite/event-rows.ts';
 import { checkEvents } from '../../src/lib/store-input.ts';
 import { ROLLUP_SPANS } from '../../src/storage/telemetry-store.ts';
 import { ROLLUP_SLICES } from '../../src/storage/telemetry/aggregate.ts';
@@ -179,7 +180,7 @@ describe('the SQLite roller’s tail', () => {
     const statement: StatementCache = (sql) => {
       if (options.failing?.(sql) === true) throw new Error('injected failure');
       const prepared = cache(sql);
-      if (!sql.startsWith('SELECT id, body FROM events')) return prepared;
+      if (!sql.startsWith(`SELECT id, ${READ_EVENT_COLUMNS} FROM events`)) return prepared;
       return {
         all: (...params: never[]) => {
           const rows = prepared.all(...params);
@@ -219,7 +220,8 @@ describe('the SQLite roller’s tail', () => {
 
   /**
    * Inserts `events` as rows of another connection (the writer hands nothing over for them), and
-   * deletes them again if `vanish`.
+   * deletes them again if `vanish`. Their rows are written whole (the event in `body` as well as in
+   * the columns), as SQLite rows were before `body` kept only the rest: both read back alike.
    */
   function insertForeign(events: readonly TelemetryEvent[], vanish = false): void {
     const db = new DatabaseSync(file);

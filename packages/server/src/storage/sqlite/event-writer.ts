@@ -17,7 +17,7 @@ import { closeSync, fdatasync, openSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import type { TelemetryEvent } from '@qrpin/core';
 import { unknownProject } from '../../lib/store-input.ts';
-import { EVENT_COLUMNS, eventRow } from '../telemetry/records.ts';
+import { STORED_EVENT_COLUMNS, storedEventRow } from './event-rows.ts';
 import type { StatementCache } from './statement-cache.ts';
 
 /** What one group commit wrote, for metrics and tests. */
@@ -90,7 +90,7 @@ interface IdRange {
   last: number;
 }
 
-const INSERT_INTO = `INSERT INTO events (${EVENT_COLUMNS}) VALUES `;
+const INSERT_INTO = `INSERT INTO events (${STORED_EVENT_COLUMNS}) VALUES `;
 const EVENT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
 /** Rows per multi-row INSERT: fewer statement calls, a quarter less CPU per event than one by one. */
 const CHUNK = 50;
@@ -185,7 +185,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       for (; i + CHUNK <= events.length; i += CHUNK) {
         let o = 0;
         for (let j = i; j < i + CHUNK; j++) {
-          for (const value of eventRow(events[j] as TelemetryEvent, received)) params[o++] = value;
+          for (const value of storedEventRow(events[j] as TelemetryEvent, received)) params[o++] = value;
         }
         took(CHUNK, many.run(...params).lastInsertRowid);
       }
@@ -193,7 +193,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     if (i < events.length) {
       const one = statement(INSERT_EVENT);
       for (; i < events.length; i++) {
-        took(1, one.run(...eventRow(events[i] as TelemetryEvent, received)).lastInsertRowid);
+        took(1, one.run(...storedEventRow(events[i] as TelemetryEvent, received)).lastInsertRowid);
       }
     }
     return ids;

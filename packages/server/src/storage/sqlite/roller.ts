@@ -34,16 +34,7 @@ import { ROLLUP_SPANS } from '../telemetry-store.ts';
 
 const TYPES: ReadonlySet<string> = new Set(TELEMETRY_EVENT_TYPES);
 
-/** A stored event's body; an unreadable one becomes an object no rollup counts. */
-function parseBody(body: string): TelemetryEvent {
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (typeof parsed === 'object' && parsed !== null) return parsed as TelemetryEvent;
-  } catch {
-    // Left out below.
-  }
-  return {} as TelemetryEvent;
-}
+import { READ_EVENT_COLUMNS, eventOfRow } from './event-rows.ts';
 import type { StatementCache } from './statement-cache.ts';
 
 export interface RollerOptions {
@@ -283,17 +274,12 @@ export function startRoller(options: RollerOptions): Roller {
    * (validated).
    */
   function readChunk(from: number, to: number): { ids: number[]; events: TelemetryEvent[] } {
-    const rows = statement('SELECT id, body FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?').all(
-      from,
-      to,
-      chunk,
-    ) as {
-      id: number | bigint;
-      body: string;
-    }[];
+    const rows = statement(
+      `SELECT id, ${READ_EVENT_COLUMNS} FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`,
+    ).all(from, to, chunk);
     return {
       ids: rows.map((r) => Number(r.id)),
-      events: rows.map((r) => parseBody(r.body)),
+      events: rows.map(eventOfRow),
     };
   }
 
