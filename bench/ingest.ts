@@ -332,17 +332,21 @@ function probeDisk(directory: string): { stop: () => Promise<number[]> } {
   };
 }
 
-/** The row every store writes for an event (the columns of the `events` table). */
-function row(e: Event, received: string): unknown[] {
+/**
+ * The row a store writes for an event (the columns of the `events` table): PostgreSQL keeps the
+ * whole event in `body`, SQLite only the fields without a column of their own (docs/telemetry.md).
+ */
+function row(e: Event, received: string, body: 'whole' | 'rest'): unknown[] {
+  const { project, appId, type, time, sessionId, destination, campaign, ...rest } = e;
   return [
-    e.project,
-    e.appId,
-    e.type,
-    e.time,
-    e.sessionId,
-    e.destination ?? null,
-    e.campaign ?? null,
-    JSON.stringify(e),
+    project,
+    appId,
+    type,
+    time,
+    sessionId,
+    destination ?? null,
+    campaign ?? null,
+    JSON.stringify(body === 'whole' ? e : rest),
     received,
   ];
 }
@@ -361,7 +365,7 @@ function bareConnection(directory: string): {
   );
   const insertBatch = (events: readonly Event[]): void => {
     const received = new Date().toISOString();
-    for (const e of events) insert.run(...(row(e, received) as string[]));
+    for (const e of events) insert.run(...(row(e, received, 'rest') as string[]));
   };
   return { db, insertBatch };
 }
@@ -442,7 +446,7 @@ async function barePostgres(
     try {
       for (let i = s; performance.now() < until; i += senders) {
         const received = new Date().toISOString();
-        const rows = batches[i % batches.length]!.map((e) => row(e, received));
+        const rows = batches[i % batches.length]!.map((e) => row(e, received, 'whole'));
         const columns = Array.from({ length: 9 }, (_, c) => rows.map((r) => r[c]));
         await client.query('BEGIN');
         await client.query(
