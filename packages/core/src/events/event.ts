@@ -50,6 +50,8 @@ const SHORT = 128;
 const LONG = 2048;
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const PIN = /^sha256\/[A-Za-z0-9+/]{43}=$/;
+/** Control characters and line separators, refused in every text field. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const KEYS = new Set([
   'type',
   'time',
@@ -87,7 +89,9 @@ export function validateTelemetryEvent(input: unknown): TelemetryEvent {
     throw invalid('event', 'must be an object');
   }
   const raw = input as Record<string, unknown>;
-  for (const key of Object.keys(raw)) if (!KEYS.has(key)) throw invalid(key, 'is not a field of an event');
+  // `for…in` rather than `Object.keys`, which makes an array an event (an inherited enumerable key,
+  // were there one, would be refused as well).
+  for (const key in raw) if (!KEYS.has(key)) throw invalid(key, 'is not a field of an event');
   const type = raw.type;
   if (typeof type !== 'string' || !(TELEMETRY_EVENT_TYPES as readonly string[]).includes(type)) {
     throw invalid('type', `must be one of ${TELEMETRY_EVENT_TYPES.join(', ')}`);
@@ -175,8 +179,8 @@ function text(raw: Record<string, unknown>, key: string, max: number, required: 
   if (typeof value !== 'string' || value.length === 0 || value.length > max) {
     throw invalid(key, `must be a string of 1 to ${max} characters`);
   }
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value))
-    throw invalid(key, 'must not hold control characters');
+  // A regular expression literal here would be a new RegExp object at every call: eight an event.
+  if (CONTROL.test(value)) throw invalid(key, 'must not hold control characters');
   return value;
 }
 

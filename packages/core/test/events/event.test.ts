@@ -69,6 +69,22 @@ describe('validateTelemetryEvent', () => {
     });
   }
 
+  it('refuses a field the event only inherits, as one of its own', () => {
+    const inheriting = Object.assign(Object.create({ ip: '203.0.113.9' }) as object, valid);
+    assert.throws(
+      () => validateTelemetryEvent(inheriting),
+      (err: unknown) => err instanceof QrpinError && /event ip is not a field/.test(err.message),
+    );
+  });
+
+  it('checks every text field for control characters, one call after another', () => {
+    // The check is one regular expression shared by every call: it must keep no state between them.
+    for (let i = 0; i < 3; i++) {
+      assert.throws(() => validateTelemetryEvent({ ...valid, platform: 'ios\u2028' }), /control characters/);
+      assert.deepEqual(validateTelemetryEvent(valid), valid);
+    }
+  });
+
   it('throws nothing but ERR_EVENT_INVALID for arbitrary JSON', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
