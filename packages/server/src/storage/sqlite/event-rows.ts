@@ -25,23 +25,37 @@ export const STORED_EVENT_COLUMNS =
 /** What {@link eventOfRow} reads: {@link STORED_EVENT_COLUMNS} but `received_at`. */
 export const READ_EVENT_COLUMNS = 'project, app_id, type, time, session_id, destination, campaign, body';
 
-/** The values of an event's row; `received` is when the batch arrived (ISO 8601). */
-export function storedEventRow(e: TelemetryEvent, received: string): (string | null)[] {
+/** Values in an event's row: one for each of {@link STORED_EVENT_COLUMNS}. */
+export const STORED_EVENT_WIDTH = 9;
+
+/**
+ * Puts the values of an event's row into `into`, from `at` on ({@link STORED_EVENT_WIDTH} of them);
+ * `received` is when the batch arrived (ISO 8601). In place, for the writer's multi-row inserts: a
+ * new array an event was a tenth of what the ingest thread allocated.
+ */
+export function putEventRow(e: TelemetryEvent, received: string, into: (string | null)[], at: number): void {
   const rest: Record<string, unknown> = {};
-  for (const key of Object.keys(e)) {
+  // `for…in` rather than `Object.keys`, which makes an array an event (validated events are plain
+  // objects: every key is their own).
+  for (const key in e) {
     if (!IN_COLUMNS.has(key)) rest[key] = (e as unknown as Record<string, unknown>)[key];
   }
-  return [
-    e.project,
-    e.appId,
-    e.type,
-    e.time,
-    e.sessionId,
-    e.destination ?? null,
-    e.campaign ?? null,
-    JSON.stringify(rest),
-    received,
-  ];
+  into[at] = e.project;
+  into[at + 1] = e.appId;
+  into[at + 2] = e.type;
+  into[at + 3] = e.time;
+  into[at + 4] = e.sessionId;
+  into[at + 5] = e.destination ?? null;
+  into[at + 6] = e.campaign ?? null;
+  into[at + 7] = JSON.stringify(rest);
+  into[at + 8] = received;
+}
+
+/** The values of an event's row; `received` is when the batch arrived (ISO 8601). */
+export function storedEventRow(e: TelemetryEvent, received: string): (string | null)[] {
+  const row = new Array<string | null>(STORED_EVENT_WIDTH);
+  putEventRow(e, received, row, 0);
+  return row;
 }
 
 /** A row read with {@link READ_EVENT_COLUMNS}. */
