@@ -200,7 +200,8 @@ describe('the SQLite rollup roller', () => {
         (db.prepare('SELECT last_event_id FROM rollup_progress').all() as { last_event_id: number }[]).map(
           (r) => Number(r.last_event_id),
         );
-      // The background roll runs every half second; wait for it (the test runner's timeout bounds this).
+      // The background roll runs every two seconds, the hours' and days' tail every tenth; wait for
+      // it (the test runner's timeout bounds this).
       while (!(cursors().length === FOLD_TARGETS && cursors().every((c) => c === newest))) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
