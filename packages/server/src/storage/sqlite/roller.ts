@@ -17,10 +17,10 @@
 // rows, and gathered into a second, slow tail for the hours and days, folded less often. One fold
 // then covers every event of those ids, so an upsert counts many events instead of a few: a fold
 // upserts about one row per key seen, however many events came, so folding every two seconds
-// rather than every half second upserted half as many rows in all under steady load (and its steps,
-// the longest the ingest thread takes, came a quarter as often). The tails are only an optimisation: anything unexpected — ids that do not follow on, a
-// cursor another handle moved, a failed fold — drops them, and reading back takes over from the
-// durable cursors.
+// rather than every half second upserted half as many rows in all under steady load (and its
+// steps, the longest the ingest thread takes, came a quarter as often). The tails are only an
+// optimisation: anything unexpected — ids that do not follow on, a cursor another handle moved, a
+// failed fold — drops them, and reading back takes over from the durable cursors.
 import type { DatabaseSync } from 'node:sqlite';
 import type { TelemetryEvent } from '@qrpin/core';
 import {
@@ -33,11 +33,10 @@ import {
 } from '../telemetry/aggregate.ts';
 import { TELEMETRY_EVENT_TYPES } from '@qrpin/core';
 import { ROLLUP_SPANS } from '../telemetry-store.ts';
-
-const TYPES: ReadonlySet<string> = new Set(TELEMETRY_EVENT_TYPES);
-
 import { READ_EVENT_COLUMNS, eventOfRow } from './event-rows.ts';
 import type { StatementCache } from './statement-cache.ts';
+
+const TYPES: ReadonlySet<string> = new Set(TELEMETRY_EVENT_TYPES);
 
 export interface RollerOptions {
   readonly db: DatabaseSync;
