@@ -54,7 +54,8 @@ const TARGET_EVENTS_PER_SECOND = 50_000;
 const TARGET_P99_MS = 50;
 /**
  * Seconds at the fixed rate before the seconds that are judged, on the same connections (reported,
- * not judged): the first second at a new rate is a transient (see bench/README.md).
+ * not judged): what is judged is the server's steady state at the rate, not the wake of the warm-up
+ * at saturation (see bench/README.md).
  */
 const RATE_WARM_UP_SECONDS = 2;
 /** The load generator's `gc()`, once asked for (see {@link collectGeneratorGarbage}). */
